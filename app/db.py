@@ -1,0 +1,56 @@
+"""Database lifecycle: migrations, SQLite pragmas, PostgreSQL pool."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+
+from app.settings import Settings
+
+
+def prepare_sqlite(settings: Settings) -> None:
+    """Create the SQLite file's folder and switch it to WAL.
+
+    WAL lets readers go on while one writer writes; the mode is stored in the file, so doing
+    this once per start is enough for every connection Piccolo opens later.
+    """
+    if not settings.is_sqlite:
+        return
+    path = settings.sqlite_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path, timeout=30) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply every migration not yet applied; running it again changes nothing."""
+    prepare_sqlite(settings)
+    result = await run_forwards("gandan")
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")
+
+
+async def start_pool() -> None:
+    engine = engine_finder()
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool()
+
+
+async def close_pool() -> None:
+    engine = engine_finder()
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+async def database_answers() -> bool:
+    """True when a real round trip to the database, reading one of our tables, succeeds."""
+    from app.tables import Province
+
+    try:
+        await Province.raw("SELECT 1 FROM provinces LIMIT 1")
+    except Exception:  # any driver error means "not healthy"; the caller reports it
+        return False
+    return True

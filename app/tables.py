@@ -1,0 +1,219 @@
+"""The database tables. Every schema change goes through a migration in migrations/.
+
+Piccolo cannot declare composite unique constraints, so those are created by raw SQL in the
+migrations (see the `*_unique` indexes there) and named in comments here.
+"""
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Province(Table, tablename="provinces"):
+    code = Varchar(length=2, unique=True)  # official two-digit code, e.g. "31" Hải Phòng
+    name = Varchar(length=100)  # "Thành phố Hải Phòng"
+    short_name = Varchar(length=100)  # "Hải Phòng"
+    report_prefix = Varchar(length=4, unique=True)  # "HP", the start of every tracking code
+    lat = DoublePrecision()
+    lon = DoublePrecision()
+
+
+class Ward(Table, tablename="wards"):
+    code = Varchar(length=5, unique=True)  # official five-digit code, e.g. "11446" Phù Liễn
+    name = Varchar(length=100)  # "Phường Phù Liễn"
+    short_name = Varchar(length=100, index=True)  # "Phù Liễn"
+    kind = Varchar(length=20)  # Xã | Phường | Đặc khu
+    province = ForeignKey(Province, on_delete=OnDelete.restrict, index=True)
+    lat = DoublePrecision()  # centroid
+    lon = DoublePrecision()
+    area_km2 = DoublePrecision()
+    boundary = JSON(null=True, default=None)  # GeoJSON geometry, from import-boundaries
+
+
+class Category(Table, tablename="categories"):
+    code = Varchar(length=40, unique=True)
+    name_vi = Varchar(length=120)
+    name_en = Varchar(length=120)
+    # Exactly one of the two is set: ordinary cases count working days, urgent ones hours.
+    deadline_working_days = SmallInt(null=True, default=None)
+    deadline_hours = SmallInt(null=True, default=None)
+    urgent = Boolean(default=False)
+    sort_order = SmallInt(default=0)
+    active = Boolean(default=True)
+
+
+class Person(Table, tablename="people"):
+    """Staff with a login, and residents, who may be no more than an anonymous device."""
+
+    username = Varchar(length=60, unique=True, null=True, default=None)
+    password_hash = Varchar(length=200, null=True, default=None)  # argon2id
+    display_name = Varchar(length=120, default="")
+    title = Varchar(length=120, default="")  # e.g. "Chủ tịch UBND phường", signs apology slips
+    phone = Varchar(length=20, null=True, default=None)
+    email = Varchar(length=200, null=True, default=None)
+    # Residents who never sign in are known by a random token kept in their browser/app.
+    device_identity = Varchar(length=64, unique=True, null=True, default=None)
+    language = Varchar(length=2, default="vi")
+    is_admin = Boolean(default=False)
+    is_active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class StaffRole(Table, tablename="staff_roles"):
+    """A person's role with its scope: a ward for ward roles, a province for supervisors."""
+
+    person = ForeignKey(Person, on_delete=OnDelete.cascade, index=True)
+    role = Varchar(length=30)  # officer | ward_lead | clerk | inspector | province_supervisor
+    ward = ForeignKey(Ward, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    province = ForeignKey(Province, null=True, default=None, on_delete=OnDelete.cascade)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CodeCounter(Table, tablename="code_counters"):
+    """Per province and month sequence behind tracking codes (HP-2611-0042)."""
+
+    key = Varchar(length=16, unique=True)  # "HP-2611"
+    last_value = Integer(default=0)
+
+
+class Report(Table, tablename="reports"):
+    """A resident's problem. The row is a projection of its append-only events."""
+
+    code = Varchar(length=20, unique=True)
+    ward = ForeignKey(Ward, on_delete=OnDelete.restrict, index=True)
+    category = ForeignKey(Category, on_delete=OnDelete.restrict, index=True)
+    status = Varchar(length=20, default="received", index=True)
+    description = Text()
+    lat = DoublePrecision(index=True)
+    lon = DoublePrecision(index=True)
+    location_source = Varchar(length=10, default="gps")  # gps | map | exif | address
+    # Private: may be a home address. Never on public surfaces.
+    address = Text(default="")
+    channel = Varchar(length=10, default="web")  # web | app | counter | hotline | open311
+    reporter = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    reporter_name = Varchar(length=120, default="")
+    reporter_phone = Varchar(length=20, default="")
+    reporter_email = Varchar(length=200, default="")
+    show_name = Boolean(default=False)
+    filed_by = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    assignee = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    duplicate_of = ForeignKey("self", null=True, default=None, on_delete=OnDelete.set_null)
+    support_count = Integer(default=0)
+    escalated = Boolean(default=False)
+    idempotency_key = Varchar(length=100, unique=True, null=True, default=None)
+    deadline = Timestamptz(index=True)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    updated_at = Timestamptz(default=TimestamptzNow())
+    acknowledged_at = Timestamptz(null=True, default=None)
+    resolved_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+
+
+class ReportEvent(Table, tablename="report_events"):
+    """Append-only history of a report: who did what, when, with public and internal text."""
+
+    report = ForeignKey(Report, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=20)  # created | status | comment | note | assigned | apology | ...
+    actor = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    from_status = Varchar(length=20, null=True, default=None)
+    to_status = Varchar(length=20, null=True, default=None)
+    public_text = Text(default="")
+    internal_note = Text(default="")
+    is_public = Boolean(default=True)
+    data = JSON(default="{}")
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class Photo(Table, tablename="photos"):
+    """A processed, metadata-free photo; files are addressed by the SHA-256 of their bytes."""
+
+    report = ForeignKey(Report, on_delete=OnDelete.cascade, index=True)
+    event = ForeignKey(ReportEvent, null=True, default=None, on_delete=OnDelete.set_null)
+    stage = Varchar(length=10, default="before")  # before | after
+    digest = Varchar(length=64, index=True)
+    width = Integer()
+    height = Integer()
+    position = SmallInt(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Follow(Table, tablename="follows"):
+    """A person follows a report or a ward. Unique per (person, report) and (person, ward)."""
+
+    person = ForeignKey(Person, on_delete=OnDelete.cascade, index=True)
+    report = ForeignKey(Report, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    ward = ForeignKey(Ward, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Device(Table, tablename="devices"):
+    """A device registered for push, by its Firebase installation id. Private."""
+
+    person = ForeignKey(Person, on_delete=OnDelete.cascade, index=True)
+    fid = Varchar(length=255, unique=True)
+    platform = Varchar(length=10)  # web | android | ios
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+
+
+class Outbox(Table, tablename="outbox"):
+    """Notifications to deliver, written in the same transaction as the change causing them."""
+
+    recipient = ForeignKey(Person, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=40)
+    report = ForeignKey(Report, null=True, default=None, on_delete=OnDelete.cascade)
+    payload = JSON(default="{}")
+    urgent = Boolean(default=False)
+    state = Varchar(length=10, default="pending", index=True)  # pending | sent | failed
+    attempts = SmallInt(default=0)
+    next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)
+    claimed_at = Timestamptz(null=True, default=None)
+    claimed_by = Varchar(length=64, null=True, default=None)
+    last_error = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)
+
+
+class InboxNotification(Table, tablename="inbox"):
+    """The in-app inbox: always delivered, rendered in the reader's language when shown."""
+
+    person = ForeignKey(Person, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=40)
+    report = ForeignKey(Report, null=True, default=None, on_delete=OnDelete.cascade)
+    payload = JSON(default="{}")
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    read_at = Timestamptz(null=True, default=None)
+
+
+class GovernmentAction(Table, tablename="government_actions"):
+    """Something a government publishes (công khai): decision, budget, plan, notice, result."""
+
+    ward = ForeignKey(Ward, on_delete=OnDelete.restrict, index=True)
+    kind = Varchar(length=20)  # decision | budget | plan | land | inspection | notice | result
+    title = Varchar(length=300)
+    body = Text(default="")
+    effective_date = Timestamptz(null=True, default=None)
+    author = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    published_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class Rating(Table, tablename="ratings"):
+    """A reporter's 1–5 star rating of how their closed report was handled; one per report."""
+
+    report = ForeignKey(Report, unique=True, on_delete=OnDelete.cascade)
+    person = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    stars = SmallInt()
+    comment = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
