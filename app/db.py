@@ -7,6 +7,7 @@ import sqlite3
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from app.settings import Settings
 
@@ -54,3 +55,13 @@ async def database_answers() -> bool:
     except Exception:  # any driver error means "not healthy"; the caller reports it
         return False
     return True
+
+
+def write_transaction():
+    """A transaction for writes. On SQLite it takes the write lock at BEGIN (IMMEDIATE):
+    a deferred transaction that reads first and writes later can fail at once with
+    "database is locked" instead of waiting out the busy timeout."""
+    engine = engine_finder()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()

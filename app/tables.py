@@ -37,7 +37,7 @@ class Ward(Table, tablename="wards"):
     province = ForeignKey(Province, on_delete=OnDelete.restrict, index=True)
     lat = DoublePrecision()  # centroid
     lon = DoublePrecision()
-    area_km2 = DoublePrecision()
+    area_km2 = DoublePrecision(null=True, default=None)  # unknown for a few communes
     boundary = JSON(null=True, default=None)  # GeoJSON geometry, from import-boundaries
 
 

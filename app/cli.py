@@ -1,0 +1,190 @@
+"""`gandan`: the command line for operators. Each subcommand has --help."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+from tqdm import tqdm
+
+from app.settings import SettingsError, get_settings
+
+
+def _run(coroutine_factory):
+    """Run database work with the PostgreSQL pool (when there is one) opened around it."""
+    from app import db
+
+    async def main():
+        await db.start_pool()
+        try:
+            return await coroutine_factory()
+        finally:
+            await db.close_pool()
+
+    return asyncio.run(main())
+
+
+def cmd_migrate(args) -> int:
+    from app import db
+
+    asyncio.run(db.migrate(get_settings()))
+    return 0
+
+
+def cmd_import_units(args) -> int:
+    from app.tables import Ward
+    from app.units import import_units
+
+    async def work():
+        if args.if_empty and await Ward.count() > 0:
+            print("Administrative units already loaded.")
+            return None
+        return await import_units(
+            progress=lambda rows: tqdm(rows, desc="Wards", unit=" ward", disable=args.quiet)
+        )
+
+    result = _run(work)
+    if result is not None:
+        print(
+            f"Provinces: {result.provinces_created} created, {result.provinces_updated} updated. "
+            f"Wards: {result.wards_created} created, {result.wards_updated} updated."
+        )
+    return 0
+
+
+def _print_demo_logins() -> None:
+    from app.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    print("\nDemo accounts (password: %s):" % DEMO_PASSWORD)
+    for account in DEMO_ACCOUNTS:
+        print(f"  {account.username:<18} {account.title}")
+
+
+def cmd_seed_demo(args) -> int:
+    from app.demo import seed_demo
+    from app.photos import MediaStore
+    from app.tables import Report
+
+    settings = get_settings()
+
+    async def work():
+        if args.if_empty and await Report.count() > 0:
+            return None
+        return await seed_demo(
+            MediaStore(settings.media_dir),
+            progress=lambda plan: tqdm(plan, desc="Demo reports", unit=" report", disable=args.quiet),
+        )
+
+    try:
+        added = _run(work)
+    except RuntimeError as error:
+        print(f"gandan seed-demo: {error}", file=sys.stderr)
+        return 1
+    print("Demo data already present." if added is None else f"Demo reports added: {added}.")
+    _print_demo_logins()
+    return 0
+
+
+def cmd_create_user(args) -> int:
+    from app.people import UserError, create_staff_user
+
+    password = args.password or os.environ.get("GANDAN_PASSWORD")
+    if not password:
+        import getpass
+
+        password = getpass.getpass("Password: ")
+    try:
+        _run(lambda: create_staff_user(
+            args.username, password, display_name=args.name or args.username, title=args.title,
+            role=args.role, ward_code=args.ward, province_code=args.province, is_admin=args.admin,
+        ))  # fmt: skip
+    except UserError as error:
+        print(f"gandan create-user: {error}", file=sys.stderr)
+        return 2
+    print(f"Created {args.username}.")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    print(f"Gần Dân on http://{args.host}:{args.port}/")
+    Granian(
+        "app.main:create_app",
+        factory=True,
+        interface=Interfaces.ASGI,
+        address=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_access=True,
+    ).serve()
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from app.backup import BackupError, backup
+
+    try:
+        path = backup(get_settings(), args.output)
+    except BackupError as error:
+        print(f"gandan backup: {error}", file=sys.stderr)
+        return 1
+    print(f"Backup written to {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gandan", description="Gần Dân operator commands.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve the web application with Granian")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    units = sub.add_parser("import-units", help="load the 34 provinces and 3,321 wards (offline)")
+    units.add_argument("--if-empty", action="store_true", help="do nothing when wards exist")
+    units.add_argument("--quiet", action="store_true", help="no progress bar")
+    units.set_defaults(func=cmd_import_units)
+
+    demo = sub.add_parser("seed-demo", help="load demo accounts and reports (idempotent)")
+    demo.add_argument("--if-empty", action="store_true", help="do nothing when reports exist")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.set_defaults(func=cmd_seed_demo)
+
+    user = sub.add_parser("create-user", help="create a staff account")
+    user.add_argument("username")
+    user.add_argument("--password", help="else $GANDAN_PASSWORD, else asked for")
+    user.add_argument("--name", help="display name")
+    user.add_argument("--title", default="", help="job title, e.g. Chủ tịch UBND phường")
+    user.add_argument("--role", choices=["officer", "ward_lead", "clerk", "inspector",
+                                         "province_supervisor"])  # fmt: skip
+    user.add_argument("--ward", help="ward code for ward roles, e.g. 11446")
+    user.add_argument("--province", help="province code for province_supervisor, e.g. 31")
+    user.add_argument("--admin", action="store_true", help="administrator of the installation")
+    user.set_defaults(func=cmd_create_user)
+
+    bak = sub.add_parser("backup", help="write a consistent copy of the database")
+    bak.add_argument("--output", help="file to write (default: var/backups/...)")
+    bak.set_defaults(func=cmd_backup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        get_settings()
+    except SettingsError as error:
+        print(f"gandan: configuration error: {error}", file=sys.stderr)
+        return 2
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

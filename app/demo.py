@@ -1,0 +1,290 @@
+"""Demo data for `make run` and `gandan seed-demo`: Hải Phòng wards from the seed articles,
+the demo accounts, and a few dozen reports in every status with real, locally made photos.
+
+Idempotent: accounts are matched by username and reports by a fixed idempotency key, so a
+second run adds nothing. Every name, phone number and address here is invented.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from PIL import Image, ImageDraw, ImageFilter
+
+from app import clock
+from app.domain.categories import ensure_default_categories
+from app.domain.reports import NewReport, add_event, apply_action, create_report
+from app.domain.workflow import Action
+from app.passwords import hash_password
+from app.photos import MediaStore, process_photo
+from app.tables import Category, Person, Province, Rating, Report, StaffRole, Ward
+
+DEMO_PASSWORD = "gandan-demo"
+# Ward codes from vietnamadminunits: the Hải Phòng wards named in the seed articles.
+DEMO_WARDS = {
+    "11446": "Phù Liễn",
+    "11443": "Kiến An",
+    "11617": "An Hải",
+    "11557": "Thiên Hương",
+    "11635": "An Trường",
+}
+HAI_PHONG = "31"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    display_name: str
+    title: str
+    role: str | None  # None for the admin, who has no scoped role
+    ward_code: str | None = None
+    province_code: str | None = None
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("admin", "Quản trị hệ thống", "Quản trị viên", None),
+    DemoAccount("lanhdao.phulien", "Nguyễn Văn Hùng", "Chủ tịch UBND phường Phù Liễn",
+                "ward_lead", ward_code="11446"),
+    DemoAccount("canbo.phulien", "Trần Thị Mai", "Công chức địa chính – xây dựng",
+                "officer", ward_code="11446"),
+    DemoAccount("canbo.kienan", "Lê Minh Tuấn", "Công chức văn phòng – thống kê",
+                "officer", ward_code="11443"),
+    DemoAccount("giamsat.haiphong", "Phạm Thu Hà", "Chuyên viên Văn phòng UBND thành phố",
+                "province_supervisor", province_code=HAI_PHONG),
+    DemoAccount("thanhtra.phulien", "Đỗ Văn Bình", "Trưởng ban Thanh tra nhân dân",
+                "inspector", ward_code="11446"),
+]  # fmt: skip
+
+DEMO_RESIDENTS = [
+    ("Bà Nguyễn Thị Lan", "0912 345 601", "lan.nguyen@example.vn"),
+    ("Ông Trần Văn Sơn", "0983 111 602", ""),
+    ("Chị Vũ Thu Trang", "0904 222 603", "trang.vu@example.vn"),
+    ("Anh Hoàng Đức Minh", "0971 333 604", ""),
+    ("Cô Phạm Thị Hoa", "0936 444 605", "hoa.pham@example.vn"),
+    ("Bác Đinh Văn Tư", "0357 555 606", ""),
+]
+
+DESCRIPTIONS = {
+    "roads": [
+        "Ổ gà lớn giữa đường, xe máy qua lại rất nguy hiểm, nhất là buổi tối.",
+        "Vỉa hè bị sụt lún, gạch vỡ, người già đi bộ dễ vấp ngã.",
+        "Nắp cống trên đường bị vỡ, có người đã sụt chân xuống.",
+    ],
+    "lighting": [
+        "Đèn đường cả đoạn ngõ tắt đã hơn một tuần, buổi tối rất tối.",
+        "Cột đèn bị nghiêng sau mưa bão, dây điện lủng lẳng.",
+    ],
+    "waste": [
+        "Rác thải tập kết bừa bãi ở đầu ngõ, bốc mùi hôi, nhiều ruồi.",
+        "Xe thu gom rác ba ngày chưa đến, rác tràn ra lòng đường.",
+        "Có người đổ trộm phế thải xây dựng ở bãi đất trống cạnh chợ.",
+    ],
+    "drainage": [
+        "Mưa to là ngõ ngập sâu nửa mét, nước tràn vào nhà dân.",
+        "Rãnh thoát nước bị tắc, nước đọng lâu ngày bốc mùi.",
+    ],
+    "environment": [
+        "Xưởng gỗ hoạt động ban đêm gây tiếng ồn và bụi cho cả khu dân cư.",
+        "Mương nước chuyển màu đen, nghi có cơ sở xả thải trực tiếp.",
+    ],
+    "public_order": [
+        "Hàng quán lấn chiếm hết vỉa hè, người đi bộ phải xuống lòng đường.",
+        "Karaoke hát to sau 23 giờ nhiều đêm liền.",
+    ],
+    "land_construction": [
+        "Công trình xây dựng không che chắn, vật liệu rơi xuống đường.",
+        "Nhà bên cạnh xây lấn sang lối đi chung của xóm.",
+    ],
+    "admin_service": [
+        "Nộp hồ sơ đăng ký khai sinh đã quá hẹn nhưng chưa có kết quả.",
+        "Muốn được hướng dẫn làm thủ tục chuyển đổi địa chỉ trên giấy tờ sau sáp nhập.",
+    ],
+    "other": ["Cây xanh trước trường học bị sâu, cành khô có thể gãy rơi xuống."],
+}
+
+PUBLIC_REPLIES = {
+    Action.ACCEPT: "UBND phường đã tiếp nhận phản ánh và giao cán bộ phụ trách.",
+    Action.START: "Tổ công tác đã kiểm tra hiện trường, đang phối hợp đơn vị liên quan xử lý.",
+    Action.RESOLVE: "Đã xử lý xong. Đề nghị người phản ánh kiểm tra và xác nhận.",
+    Action.CLOSE: "Người phản ánh đã xác nhận kết quả. Cảm ơn bà con đã đồng hành.",
+    Action.REJECT: "Nội dung không thuộc thẩm quyền của phường; đã hướng dẫn người phản ánh "
+    "gửi đến Công ty Điện lực Hải Phòng.",
+}
+
+# The path each demo report walks; together they cover every status and an overdue case.
+STORYLINES: list[list[Action]] = [
+    [],
+    [Action.ACCEPT],
+    [Action.ACCEPT, Action.START],
+    [Action.ACCEPT, Action.START, Action.RESOLVE],
+    [Action.ACCEPT, Action.START, Action.RESOLVE, Action.CLOSE],
+    [Action.ACCEPT, Action.RESOLVE, Action.CLOSE],
+    [Action.REJECT],
+    [Action.ACCEPT, Action.START, Action.RESOLVE, Action.REOPEN],
+]
+REPORTS_PER_WARD = 8
+
+SKY, GROUND = (168, 198, 226), (112, 110, 104)
+ACCENTS = {
+    "roads": (52, 48, 44), "lighting": (230, 200, 80), "waste": (60, 120, 60),
+    "drainage": (70, 110, 160), "environment": (90, 80, 60), "public_order": (180, 60, 50),
+    "land_construction": (200, 140, 60), "admin_service": (120, 90, 160), "other": (60, 140, 90),
+}  # fmt: skip
+
+
+def demo_photo(category: str, seed: int) -> bytes:
+    """A plausible street scene, drawn locally: sky, road, and the problem in the middle."""
+    rng = random.Random(seed)
+    width, height = 1280, 960
+    image = Image.new("RGB", (width, height), SKY)
+    draw = ImageDraw.Draw(image)
+    horizon = int(height * rng.uniform(0.35, 0.5))
+    draw.rectangle([0, horizon, width, height], fill=GROUND)
+    for _ in range(6):  # houses on the horizon
+        x = rng.randint(0, width - 160)
+        h = rng.randint(80, 220)
+        shade = rng.randint(150, 230)
+        draw.rectangle([x, horizon - h, x + rng.randint(90, 180), horizon],
+                       fill=(shade, shade - 20, shade - 40))  # fmt: skip
+    accent = ACCENTS.get(category, (80, 80, 80))
+    cx, cy = width // 2 + rng.randint(-200, 200), (horizon + height) // 2
+    if category == "lighting":
+        draw.rectangle([cx - 8, horizon - 260, cx + 8, cy], fill=(70, 70, 70))
+        draw.ellipse([cx - 30, horizon - 290, cx + 30, horizon - 250], fill=accent)
+    else:
+        for _ in range(rng.randint(3, 7)):
+            rx, ry = rng.randint(60, 220), rng.randint(30, 90)
+            dx, dy = rng.randint(-120, 120), rng.randint(-40, 40)
+            draw.ellipse([cx + dx - rx, cy + dy - ry, cx + dx + rx, cy + dy + ry], fill=accent)
+    image = image.filter(ImageFilter.GaussianBlur(1.2))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def _jitter(lat: float, lon: float, area_km2: float | None, rng: random.Random) -> tuple[float, float]:
+    """A point near the ward's centroid, within about a third of its width."""
+    radius_km = math.sqrt(area_km2 or 4.0) / 3
+    distance = radius_km * math.sqrt(rng.random())
+    angle = rng.uniform(0, 2 * math.pi)
+    dlat = distance * math.cos(angle) / 111.32
+    dlon = distance * math.sin(angle) / (111.32 * math.cos(math.radians(lat)))
+    return round(lat + dlat, 6), round(lon + dlon, 6)
+
+
+async def ensure_accounts() -> dict[str, int]:
+    wards = {w["code"]: w["id"] for w in await Ward.select(Ward.id, Ward.code).where(
+        Ward.code.is_in(list(DEMO_WARDS)))}  # fmt: skip
+    province = await Province.select(Province.id).where(Province.code == HAI_PHONG).first()
+    ids: dict[str, int] = {}
+    password_hash = None
+    for account in DEMO_ACCOUNTS:
+        existing = await Person.select(Person.id).where(Person.username == account.username).first()
+        if existing:
+            ids[account.username] = existing["id"]
+            continue
+        password_hash = password_hash or hash_password(DEMO_PASSWORD)
+        person = Person(
+            username=account.username,
+            password_hash=password_hash,
+            display_name=account.display_name,
+            title=account.title,
+            is_admin=account.role is None,
+        )
+        await person.save()
+        ids[account.username] = person.id
+        if account.role:
+            await StaffRole.insert(
+                StaffRole(
+                    person=person.id,
+                    role=account.role,
+                    ward=wards.get(account.ward_code) if account.ward_code else None,
+                    province=province["id"] if account.province_code else None,
+                )
+            )
+    return ids
+
+
+async def ensure_residents() -> list[int]:
+    ids = []
+    for n, (name, phone, email) in enumerate(DEMO_RESIDENTS):
+        identity = f"demo-resident-{n}"
+        row = await Person.select(Person.id).where(Person.device_identity == identity).first()
+        if row is None:
+            person = Person(device_identity=identity, display_name=name, phone=phone,
+                            email=email or None)  # fmt: skip
+            await person.save()
+            ids.append(person.id)
+        else:
+            ids.append(row["id"])
+    return ids
+
+
+async def seed_demo(media: MediaStore, progress: Callable[[Iterable], Iterable] = iter) -> int:
+    """Create what is missing of the demo; returns how many reports were added."""
+    await ensure_default_categories()
+    accounts = await ensure_accounts()
+    residents = await ensure_residents()
+    categories = {c["code"]: c["id"] for c in await Category.select(Category.id, Category.code)}
+    wards = await Ward.select().where(Ward.code.is_in(list(DEMO_WARDS))).order_by(Ward.code)
+    if len(wards) != len(DEMO_WARDS):
+        raise RuntimeError("the demo wards are missing: run `gandan import-units` first")
+    staff_by_ward = {"11446": accounts["canbo.phulien"], "11443": accounts["canbo.kienan"]}
+    lead = accounts["lanhdao.phulien"]
+
+    now = clock.now()
+    plan = [(ward, n) for ward in wards for n in range(REPORTS_PER_WARD)]
+    added = 0
+    for ward, n in progress(plan):
+        key = f"demo-{ward['code']}-{n:02d}"
+        if await Report.exists().where(Report.idempotency_key == key):
+            continue
+        rng = random.Random(key)
+        category = rng.choice(sorted(DESCRIPTIONS))
+        storyline = STORYLINES[n % len(STORYLINES)]
+        resident = rng.randrange(len(residents))
+        name, phone, email = DEMO_RESIDENTS[resident]
+        lat, lon = _jitter(ward["lat"], ward["lon"], ward["area_km2"], rng)
+        photo = process_photo(demo_photo(category, rng.randrange(10**9)))
+        media.save(photo)
+        created_at = now - timedelta(days=rng.uniform(1, 50), minutes=rng.randint(0, 600))
+        report = await create_report(
+            NewReport(
+                ward_id=ward["id"], category_id=categories[category],
+                description=rng.choice(DESCRIPTIONS[category]), lat=lat, lon=lon,
+                channel=rng.choice(["web", "web", "app", "counter", "hotline"]),
+                reporter_id=residents[resident], reporter_name=name, reporter_phone=phone,
+                reporter_email=email, show_name=rng.random() < 0.25, idempotency_key=key,
+                photos=[photo],
+            ),
+            at=created_at,
+        )  # fmt: skip
+        added += 1
+        officer = staff_by_ward.get(ward["code"])
+        at = created_at
+        for action in storyline:
+            at = min(at + timedelta(hours=rng.uniform(2, 60)), now - timedelta(minutes=5))
+            await apply_action(report["id"], action, actor_id=officer,
+                               public_text=PUBLIC_REPLIES.get(action, ""), at=at)  # fmt: skip
+        if storyline and storyline[-1] == Action.CLOSE:
+            await Rating.insert(Rating(report=report["id"], person=residents[resident],
+                                       stars=rng.choice([3, 4, 5, 5]), created_at=at))  # fmt: skip
+        overdue = report["deadline"] < now and storyline == [Action.ACCEPT, Action.START]
+        if overdue and ward["code"] == "11446":
+            # An overdue case in Phù Liễn: the apology slip the seed articles describe.
+            await add_event(
+                report["id"], "apology", actor_id=lead, at=report["deadline"] + timedelta(hours=1),
+                public_text="UBND phường xin lỗi vì chưa giải quyết đúng hẹn do phải phối hợp "
+                "với đơn vị cấp nước. Hẹn trả kết quả trước ngày mới ghi trên phiếu.",
+                data={"new_date": (now + timedelta(days=3)).date().isoformat(),
+                      "signer": "Nguyễn Văn Hùng", "signer_title": "Chủ tịch UBND phường"},
+            )  # fmt: skip
+            await Report.update({Report.escalated: True}).where(Report.id == report["id"])
+            await add_event(report["id"], "escalated", at=report["deadline"] + timedelta(hours=1),
+                            public_text="Quá hạn: đã báo cáo lên UBND thành phố.")  # fmt: skip
+    return added

@@ -1,0 +1,51 @@
+"""Deadlines as the law counts them: working days on Vietnam's calendar, or hours if urgent.
+
+A case received on a working day counts from the next working day; the deadline falls at the
+close of the office day (17:00 Vietnam time) of the last working day allowed. Weekends and
+public holidays — Tết included — come from the `holidays` package.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+import holidays
+
+from app.clock import VIETNAM
+
+OFFICE_CLOSES = time(17, 0)
+
+
+@lru_cache(maxsize=8)
+def _calendar(first_year: int) -> holidays.HolidayBase:
+    # Two years ahead covers any deadline the categories allow, even around Tết.
+    return holidays.country_holidays("VN", years=range(first_year, first_year + 3))
+
+
+def is_working_day(day: date) -> bool:
+    return _calendar(day.year).is_working_day(day)
+
+
+def add_working_days(day: date, count: int) -> date:
+    """The `count`-th working day after `day` (not counting `day` itself)."""
+    return _calendar(day.year).get_nth_working_day(day, count)
+
+
+def deadline_for(
+    received_at: datetime, *, working_days: int | None = None, hours: int | None = None
+) -> datetime:
+    if (working_days is None) == (hours is None):
+        raise ValueError("give exactly one of working_days or hours")
+    if hours is not None:
+        return received_at + timedelta(hours=hours)
+    local_day = received_at.astimezone(VIETNAM).date()
+    last_day = add_working_days(local_day, working_days)
+    return datetime.combine(last_day, OFFICE_CLOSES, tzinfo=VIETNAM)
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end`; negative when `end` is earlier."""
+    if end < start:
+        return -working_days_between(end, start)
+    return _calendar(start.year).get_working_days_count(start + timedelta(days=1), end)

@@ -1,0 +1,114 @@
+"""What the public may see. Every public surface reads reports through these functions,
+so the reporter's contact data (name unless shown, phone, email, device) cannot leak."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from piccolo.query.functions.aggregate import Count
+
+from app.tables import Category, Photo, Report, ReportEvent, Ward
+
+
+def photo_urls(digest: str) -> dict:
+    return {"url": f"/media/{digest}.jpg", "thumbnail_url": f"/media/{digest}.thumb.jpg"}
+
+
+_SUMMARY_COLUMNS = (
+    Report.id, Report.code, Report.status, Report.description, Report.lat, Report.lon,
+    Report.created_at, Report.deadline, Report.support_count, Report.escalated,
+    Report.category.code, Report.category.name_vi, Report.category.name_en,
+    Report.ward.code, Report.ward.name, Report.ward.province.code, Report.ward.province.short_name,
+)  # fmt: skip
+
+
+def _summary(row: dict) -> dict:
+    return {
+        "code": row["code"],
+        "status": row["status"],
+        "description": row["description"],
+        "lat": row["lat"],
+        "lon": row["lon"],
+        "created_at": row["created_at"],
+        "deadline": row["deadline"],
+        "support_count": row["support_count"],
+        "escalated": row["escalated"],
+        "category": {"code": row["category.code"], "name_vi": row["category.name_vi"],
+                     "name_en": row["category.name_en"]},  # fmt: skip
+        "ward": {"code": row["ward.code"], "name": row["ward.name"],
+                 "province": {"code": row["ward.province.code"],
+                              "name": row["ward.province.short_name"]}},  # fmt: skip
+    }
+
+
+async def _first_photos(report_ids: list[int]) -> dict[int, str]:
+    if not report_ids:
+        return {}
+    rows = await Photo.select(Photo.report, Photo.digest).where(
+        Photo.report.is_in(report_ids), Photo.stage == "before", Photo.position == 0
+    )
+    return {r["report"]: r["digest"] for r in rows}
+
+
+async def recent_reports(limit: int = 12, ward_codes: list[str] | None = None) -> list[dict]:
+    query = Report.select(*_SUMMARY_COLUMNS).order_by(Report.created_at, ascending=False)
+    if ward_codes:
+        query = query.where(Report.ward.code.is_in(ward_codes))
+    rows = await query.limit(limit)
+    photos = await _first_photos([r["id"] for r in rows])
+    return [
+        {**_summary(r), "photo": photo_urls(photos[r["id"]]) if r["id"] in photos else None}
+        for r in rows
+    ]
+
+
+async def report_view(code: str) -> dict | None:
+    row = await Report.select(
+        *_SUMMARY_COLUMNS, Report.show_name, Report.reporter_name
+    ).where(Report.code == code).first()
+    if row is None:
+        return None
+    view = _summary(row)
+    view["reporter_name"] = row["reporter_name"] if row["show_name"] else None
+    photos = await Photo.select(Photo.digest, Photo.stage).where(Photo.report == row["id"]).order_by(
+        Photo.position
+    )
+    view["photos"] = [{**photo_urls(p["digest"]), "stage": p["stage"]} for p in photos]
+    events = await ReportEvent.select(
+        ReportEvent.kind, ReportEvent.from_status, ReportEvent.to_status,
+        ReportEvent.public_text, ReportEvent.data, ReportEvent.created_at,
+    ).where(ReportEvent.report == row["id"], ReportEvent.is_public.eq(True)).order_by(
+        ReportEvent.created_at
+    ).output(load_json=True)  # fmt: skip
+    view["timeline"] = events
+    return view
+
+
+async def active_wards(since: datetime, limit: int = 6) -> list[dict]:
+    """The wards with the most reports since `since`, with their counts by status."""
+    rows = await Report.select(Report.ward, Report.status, Count(alias="n")).where(
+        Report.created_at >= since
+    ).group_by(Report.ward, Report.status)
+    by_ward: dict[int, dict[str, int]] = {}
+    for row in rows:
+        by_ward.setdefault(row["ward"], {})[row["status"]] = row["n"]
+    busiest = sorted(by_ward, key=lambda w: -sum(by_ward[w].values()))[:limit]
+    wards = {w["id"]: w for w in await Ward.select(Ward.id, Ward.code, Ward.name).where(
+        Ward.id.is_in(busiest or [0]))}  # fmt: skip
+    return [
+        {"code": wards[w]["code"], "name": wards[w]["name"], "counts": by_ward[w],
+         "total": sum(by_ward[w].values())}  # fmt: skip
+        for w in busiest
+    ]
+
+
+async def category_list() -> list[dict]:
+    return await Category.select(
+        Category.code, Category.name_vi, Category.name_en, Category.deadline_working_days,
+        Category.deadline_hours,
+    ).where(Category.active.eq(True)).order_by(Category.sort_order)  # fmt: skip
+
+
+def is_overdue(report: dict, now: datetime) -> bool:
+    return report["status"] in ("received", "accepted", "in_progress") and report["deadline"] < now
+

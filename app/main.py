@@ -1,0 +1,95 @@
+"""The application factory: wiring only; the rules live in app/domain."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar, Request, Response
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.exceptions import HTTPException
+from litestar.response import Template
+from litestar.openapi.config import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from app import clock, db, i18n
+from app.domain.workflow import Status
+from app.i18n import N_
+from app.settings import PROJECT_ROOT, Settings, get_settings
+from app.web import health, pages
+from app.web.language import LanguageMiddleware
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = PROJECT_ROOT / "pwa" / "static"
+
+STATUS_LABELS = {
+    Status.RECEIVED: N_("Received"),
+    Status.ACCEPTED: N_("Accepted"),
+    Status.IN_PROGRESS: N_("In progress"),
+    Status.RESOLVED: N_("Resolved"),
+    Status.CLOSED: N_("Closed"),
+    Status.REJECTED: N_("Rejected"),
+}
+
+
+def _configure_jinja(engine: JinjaTemplateEngine) -> None:
+    env = engine.engine
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.globals["current_language"] = i18n.current_language.get
+    env.globals["status_label"] = lambda status: i18n.gettext(STATUS_LABELS[Status(status)])
+    env.globals["now"] = clock.now
+    env.filters["local"] = lambda dt, fmt="%d/%m/%Y %H:%M": dt.astimezone(clock.VIETNAM).strftime(fmt)
+
+
+def _error_response(request: Request, exc: HTTPException) -> Response:
+    """Errors as a page for browsers, as JSON (with a message a person can act on) for APIs."""
+    wants_html = "text/html" in request.headers.get("accept", "")
+    if wants_html and not request.url.path.startswith(("/api/", "/open311/")):
+        return Template(
+            "error.html",
+            context={"status_code": exc.status_code, "detail": exc.detail},
+            status_code=exc.status_code,
+        )
+    return Response(
+        {"status_code": exc.status_code, "detail": exc.detail, **(exc.extra or {})}
+        if isinstance(exc.extra, dict)
+        else {"status_code": exc.status_code, "detail": exc.detail},
+        status_code=exc.status_code,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    i18n.compile_catalogs()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar):
+        await db.migrate(settings)
+        await db.start_pool()
+        try:
+            yield
+        finally:
+            await db.close_pool()
+
+    template_config = TemplateConfig(
+        directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_configure_jinja
+    )
+    app = Litestar(
+        route_handlers=[
+            pages.home,
+            pages.report_page,
+            health.healthz,
+            create_static_files_router(path="/static", directories=[STATIC], name="static"),
+            create_static_files_router(
+                path="/media", directories=[settings.media_dir], name="media", include_in_schema=False
+            ),
+        ],
+        lifespan=[lifespan],
+        middleware=[LanguageMiddleware()],
+        template_config=template_config,
+        openapi_config=OpenAPIConfig(title="Gần Dân API", version="1", path="/schema"),
+        exception_handlers={HTTPException: _error_response},
+    )
+    return app
