@@ -131,6 +131,15 @@ def process_photo(data: bytes) -> ProcessedPhoto:
     )
 
 
+def media_name(digest: str, variant: str = "display") -> str:
+    """Where a photo lives below the media root, and below /media/ on the web.
+
+    Sharded by the first two hex digits so no folder grows past a few thousand files.
+    """
+    suffix = ".jpg" if variant == "display" else f".{variant}.jpg"
+    return f"{digest[:2]}/{digest}{suffix}"
+
+
 class MediaStore:
     """Files addressed by content: the same photo is stored once, and a name never lies."""
 
@@ -138,8 +147,7 @@ class MediaStore:
         self.root = root
 
     def path(self, digest: str, variant: str = "display") -> Path:
-        suffix = ".jpg" if variant == "display" else f".{variant}.jpg"
-        return self.root / digest[:2] / f"{digest}{suffix}"
+        return self.root / media_name(digest, variant)
 
     def _write(self, path: Path, data: bytes) -> None:
         if path.exists():

@@ -7,11 +7,15 @@ from datetime import datetime
 
 from piccolo.query.functions.aggregate import Count
 
+from app.photos import media_name
 from app.tables import Category, Photo, Report, ReportEvent, Ward
 
 
 def photo_urls(digest: str) -> dict:
-    return {"url": f"/media/{digest}.jpg", "thumbnail_url": f"/media/{digest}.thumb.jpg"}
+    return {
+        "url": f"/media/{media_name(digest)}",
+        "thumbnail_url": f"/media/{media_name(digest, 'thumb')}",
+    }
 
 
 _SUMMARY_COLUMNS = (

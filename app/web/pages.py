@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from litestar import get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
 
 from app import clock
@@ -21,7 +22,7 @@ async def home() -> Template:
 
 
 @get("/r/{code:str}", include_in_schema=False)
-async def report_page(code: str) -> Template:
+async def report_page(code: FromPath[str]) -> Template:
     report = await report_view(code.upper())
     if report is None:
         raise NotFoundException(_("No report has the tracking code %(code)s.") % {"code": code})
