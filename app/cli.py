@@ -54,6 +54,25 @@ def cmd_import_units(args) -> int:
     return 0
 
 
+def cmd_import_boundaries(args) -> int:
+    from pathlib import Path
+
+    from app.boundaries import BoundaryFileError, import_boundaries, read_features
+
+    try:
+        features = read_features(Path(args.file))
+    except BoundaryFileError as error:
+        print(f"gandan import-boundaries: {error}", file=sys.stderr)
+        return 2
+    result = _run(lambda: import_boundaries(
+        features, progress=lambda f: tqdm(f, desc="Boundaries", unit=" ward", disable=args.quiet)
+    ))  # fmt: skip
+    for problem in result.problems:
+        print(f"  skipped {problem}", file=sys.stderr)
+    print(f"Boundaries imported: {result.imported}; skipped: {len(result.problems)}.")
+    return 0 if result.imported or not features else 1
+
+
 def _print_demo_logins() -> None:
     from app.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
@@ -152,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     units.add_argument("--if-empty", action="store_true", help="do nothing when wards exist")
     units.add_argument("--quiet", action="store_true", help="no progress bar")
     units.set_defaults(func=cmd_import_units)
+
+    bounds = sub.add_parser("import-boundaries",
+                            help="load ward polygons from a GeoJSON FeatureCollection")  # fmt: skip
+    bounds.add_argument("file", help="GeoJSON with a ward code property on each feature")
+    bounds.add_argument("--quiet", action="store_true", help="no progress bar")
+    bounds.set_defaults(func=cmd_import_boundaries)
 
     demo = sub.add_parser("seed-demo", help="load demo accounts and reports (idempotent)")
     demo.add_argument("--if-empty", action="store_true", help="do nothing when reports exist")

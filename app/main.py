@@ -9,6 +9,7 @@ from litestar import Litestar, Request, Response
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.exceptions import HTTPException
 from litestar.response import Template
+from litestar.config.csrf import CSRFConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -16,8 +17,10 @@ from litestar.template.config import TemplateConfig
 from app import clock, db, i18n
 from app.domain.workflow import Status
 from app.i18n import N_
+from app.domain.submission import MAX_PHOTOS
+from app.photos import MAX_UPLOAD_BYTES
 from app.settings import PROJECT_ROOT, Settings, get_settings
-from app.web import health, pages
+from app.web import api, health, pages, reporting
 from app.web.language import LanguageMiddleware
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -80,6 +83,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             pages.home,
             pages.report_page,
+            reporting.report_form,
+            reporting.report_submit,
+            reporting.ward_hint,
+            reporting.nearby,
+            reporting.follow,
+            reporting.unfollow,
+            reporting.support_report,
+            reporting.receipt_qr,
+            api.ApiV1,
             health.healthz,
             create_static_files_router(path="/static", directories=[STATIC], name="static"),
             create_static_files_router(
@@ -91,5 +103,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config,
         openapi_config=OpenAPIConfig(title="Gần Dân API", version="1", path="/schema"),
         exception_handlers={HTTPException: _error_response},
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="gd_csrf",
+            header_name="x-csrftoken",
+            # The JSON API and Open311 take no cookies-only authority: they are exempt.
+            exclude=["^/api/", "^/open311/"],
+        ),
+        # Five photos of up to 20 MB each, plus the form's text.
+        request_max_body_size=MAX_PHOTOS * MAX_UPLOAD_BYTES + 1_000_000,
     )
     return app

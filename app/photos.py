@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
+
+from app.i18n import gettext as _
 
 register_heif_opener()
 
@@ -65,7 +68,7 @@ def read_gps(image: Image.Image) -> tuple[float, float] | None:
         longitude = -longitude
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180) or (latitude, longitude) == (0, 0):
         return None
-    return latitude, longitude
+    return round(latitude, 6), round(longitude, 6)  # ~0.1 m; more digits are noise
 
 
 def _open(data: bytes) -> Image.Image:
@@ -87,16 +90,16 @@ def _encode(image: Image.Image) -> bytes:
 def process_photo(data: bytes) -> ProcessedPhoto:
     if len(data) > MAX_UPLOAD_BYTES:
         raise PhotoRejected(
-            f"The photo is {len(data) / 1_048_576:.0f} MB; the limit is "
-            f"{MAX_UPLOAD_BYTES // 1_048_576} MB. Send a smaller photo."
+            _("The photo is %(size)d MB; the limit is %(limit)d MB. Send a smaller photo.")
+            % {"size": round(len(data) / 1_048_576), "limit": MAX_UPLOAD_BYTES // 1_048_576}
         )
     if not data:
-        raise PhotoRejected("The photo file is empty.")
+        raise PhotoRejected(_("The photo file is empty."))
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         image = _open(data)
         if image.width * image.height > MAX_PIXELS:
-            raise PhotoRejected("The image is too large to be a photo.")
+            raise PhotoRejected(_("The image is too large to be a photo."))
         gps = read_gps(image)
         if image.format == "JPEG":
             # Decode at reduced scale straight from the DCT: several times faster on 12 MP.
@@ -106,10 +109,10 @@ def process_photo(data: bytes) -> ProcessedPhoto:
     except PhotoRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoRejected("The image is too large to be a photo.") from None
+        raise PhotoRejected(_("The image is too large to be a photo.")) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise PhotoRejected(
-            "This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo."
+            _("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")
         ) from None
 
     # A fresh image holding only pixels: nothing of the original's metadata travels on.
@@ -153,9 +156,21 @@ class MediaStore:
         if path.exists():
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)  # atomic: readers see the whole file or none
+        # A temporary file of its own for every writer (two uploads of one photo may race),
+        # renamed into place: readers see the whole file or none.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def keep(self, digest: str, original: bytes) -> None:
+        """Keep an upload as it came (only where ORIGINALS_DIR is set; never served)."""
+        self._write(self.root / digest[:2] / f"{digest}.original", original)
 
     def save(self, photo: ProcessedPhoto) -> None:
         self._write(self.path(photo.digest, "thumb"), photo.thumbnail)

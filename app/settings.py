@@ -34,6 +34,9 @@ class Settings:
     redis_url: str | None
     firebase_credentials: Path | None
     default_language: str
+    duplicate_radius_m: int = 100
+    originals_dir: Path | None = None  # originals kept here (never served) only when set
+    map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
     @property
     def is_sqlite(self) -> bool:
@@ -117,7 +120,26 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if media_dir.exists() and not media_dir.is_dir():
         raise SettingsError("MEDIA_DIR", f"{media_dir} exists and is not a folder")
 
+    try:
+        radius = int(env.get("DUPLICATE_RADIUS_M", "100"))
+    except ValueError:
+        raise SettingsError("DUPLICATE_RADIUS_M", "must be a whole number of metres") from None
+    if not 0 <= radius <= 5000:
+        raise SettingsError("DUPLICATE_RADIUS_M", "must be between 0 and 5000 metres")
+
+    originals = env.get("ORIGINALS_DIR", "").strip()
+    originals_dir = Path(originals).resolve() if originals else None
+    if originals_dir and originals_dir.is_relative_to(media_dir):
+        raise SettingsError("ORIGINALS_DIR", "must not be inside MEDIA_DIR, which is public")
+
+    tiles = env.get("MAP_TILES_URL", "").strip() or Settings.map_tiles_url
+    if not all(part in tiles for part in ("{z}", "{x}", "{y}")):
+        raise SettingsError("MAP_TILES_URL", "must contain {z}, {x} and {y}")
+
     return Settings(
+        duplicate_radius_m=radius,
+        originals_dir=originals_dir,
+        map_tiles_url=tiles,
         database_url=_database_url(env, var_dir),
         var_dir=var_dir,
         media_dir=media_dir,

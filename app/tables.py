@@ -217,3 +217,11 @@ class Rating(Table, tablename="ratings"):
     stars = SmallInt()
     comment = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Support(Table, tablename="supports"):
+    """A resident's "me too" on an open report; one per (person, report), by a unique index."""
+
+    person = ForeignKey(Person, on_delete=OnDelete.cascade, index=True)
+    report = ForeignKey(Report, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import tempfile
 from pathlib import Path
@@ -65,13 +66,25 @@ async def database(migrated_database):
     """A database holding only the administrative units, at the start of every test."""
     from piccolo.engine import engine_finder
 
+    from app.domain.routing import forget_locator
+
     async def empty():
         for table in _mutable_tables():
             await engine_finder().run_ddl(f"DELETE FROM {table}")
+        await engine_finder().run_ddl("UPDATE wards SET boundary = NULL WHERE boundary IS NOT NULL")
+        forget_locator()
+        shutil.rmtree(migrated_database.media_dir, ignore_errors=True)
 
     await empty()
     yield migrated_database
     await empty()
+
+
+@pytest.fixture
+async def categories(database):
+    from app.domain.categories import ensure_default_categories
+
+    await ensure_default_categories()
 
 
 @pytest.fixture

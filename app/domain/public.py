@@ -66,6 +66,27 @@ async def recent_reports(limit: int = 12, ward_codes: list[str] | None = None) -
     ]
 
 
+async def list_reports(
+    bbox: tuple[float, float, float, float] | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    limit: int = 200,
+) -> list[dict]:
+    """Public summaries, newest first, inside (west, south, east, north) when given."""
+    query = Report.select(*_SUMMARY_COLUMNS).order_by(Report.created_at, ascending=False)
+    if bbox:
+        west, south, east, north = bbox
+        query = query.where(
+            Report.lon >= west, Report.lon <= east, Report.lat >= south, Report.lat <= north
+        )
+    if status:
+        query = query.where(Report.status == status)
+    if category:
+        query = query.where(Report.category.code == category)
+    rows = await query.limit(limit)
+    return [_summary(r) for r in rows]
+
+
 async def report_view(code: str) -> dict | None:
     row = await Report.select(
         *_SUMMARY_COLUMNS, Report.show_name, Report.reporter_name

@@ -1,0 +1,116 @@
+"""The JSON API, /api/v1, as DESIGN.md fixes it. Public views only: no contact data."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_422_UNPROCESSABLE_ENTITY
+
+from app.domain.public import category_list, list_reports, report_view
+from app.domain.routing import OutsideVietnam, locator
+from app.domain.submission import SubmissionError, submit
+from app.i18n import gettext as _
+from app.photos import MediaStore
+from app.settings import get_settings
+from app.web.forms import read_submission
+from app.web.residents import device_person_id
+
+
+class SubmissionRefused(HTTPException):
+    status_code = HTTP_422_UNPROCESSABLE_ENTITY
+
+
+class ApiV1(Controller):
+    path = "/api/v1"
+    tags = ["api"]
+
+    @get("/categories", summary="Categories of problems and their deadlines")
+    async def categories(self) -> list[dict]:
+        return [
+            {k: c[k] for k in ("code", "name_vi", "name_en", "deadline_working_days")}
+            | {"deadline_hours": c["deadline_hours"]}
+            for c in await category_list()
+        ]
+
+    @get("/wards/locate", summary="The ward that receives reports made at a point")
+    async def locate(
+        self,
+        lat: Annotated[float, QueryParameter(ge=-90, le=90)],
+        lon: Annotated[float, QueryParameter(ge=-180, le=180)],
+    ) -> dict:
+        try:
+            match = (await locator()).locate(lat, lon)
+        except OutsideVietnam as outside:
+            raise SubmissionRefused(detail=str(outside)) from None
+        ward = match.ward
+        return {
+            "code": ward.code,
+            "name": ward.name,
+            "province": {"code": ward.province_code, "name": ward.province_name},
+            "by_boundary": match.by_boundary,
+            "alternatives": [{"code": w.code, "name": w.name} for w in match.alternatives],
+        }
+
+    @post(
+        "/reports",
+        summary="File a report (multipart/form-data; photos as repeated `photos` parts)",
+        description="Fields: category, description, lat, lon (optional when a photo carries GPS "
+        "or `address` is given), address, ward_code, photos, name, phone, email, show_name. "
+        "Send an `Idempotency-Key` header: a retry with the same key returns the same report.",
+        status_code=HTTP_201_CREATED,
+    )
+    async def create(self, request: Request) -> Response:
+        settings = get_settings()
+        try:
+            submission = await read_submission(request, channel="app")
+            submission.reporter_id = await device_person_id(request)
+            outcome = await submit(
+                submission,
+                MediaStore(settings.media_dir),
+                MediaStore(settings.originals_dir) if settings.originals_dir else None,
+            )
+        except SubmissionError as error:
+            raise SubmissionRefused(
+                detail=" ".join(error.errors.values()), extra={"errors": error.errors}
+            ) from None
+        report = outcome.report
+        ward = (await report_view(report["code"]))["ward"]
+        return Response(
+            {
+                "code": report["code"],
+                "status": report["status"],
+                "ward": {"code": ward["code"], "name": ward["name"]},
+                "deadline": report["deadline"].isoformat(),
+                "url": f"{str(request.base_url).rstrip('/')}/r/{report['code']}",
+            },
+            status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK,
+        )
+
+    @get("/reports/{code:str}", summary="One report, public view")
+    async def read(self, code: FromPath[str]) -> dict:
+        view = await report_view(code.upper())
+        if view is None:
+            raise NotFoundException(_("No report has the tracking code %(code)s.") % {"code": code})
+        return view
+
+    @get("/reports", summary="Reports in a bounding box, public view")
+    async def search(
+        self,
+        bbox: Annotated[str | None, QueryParameter(description="west,south,east,north")] = None,
+        status: FromQuery[str | None] = None,
+        category: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
+    ) -> list[dict]:
+        box = None
+        if bbox:
+            try:
+                west, south, east, north = (float(v) for v in bbox.split(","))
+            except ValueError:
+                raise ValidationException(_("bbox must be four numbers: west,south,east,north")) from None
+            if not (west < east and south < north):
+                raise ValidationException(_("bbox must be four numbers: west,south,east,north"))
+            box = (west, south, east, north)
+        return await list_reports(bbox=box, status=status, category=category, limit=limit)
