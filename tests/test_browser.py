@@ -1,0 +1,90 @@
+"""A resident on a phone, in real headless Chromium (Debian's, never a downloaded browser)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.photos_for_tests import jpeg
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+PHU_LIEN = {"latitude": 20.7916, "longitude": 106.636}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(categories, settings):
+    port = _free_port()
+    env = {**os.environ, "MAP_TILES_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png"}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gandan"), "serve", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"server did not start: {process.stdout.read().decode()[-2000:]}")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+async def phone(live_server):
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        context = await browser.new_context(
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+            locale="vi-VN", geolocation=PHU_LIEN, permissions=["geolocation"],
+        )  # fmt: skip
+        page = await context.new_page()
+        yield page
+        await browser.close()
+
+
+async def test_a_resident_reports_with_gps_and_sees_the_receipt(phone, live_server, tmp_path):
+    photo = tmp_path / "o-ga.jpg"
+    photo.write_bytes(jpeg())
+    await phone.goto(f"{live_server}/reports/new")
+    await phone.set_input_files("input[name=photos]", str(photo))
+    await phone.get_by_label("Đường sá, cầu cống, vỉa hè").check()
+    await phone.fill("#description", "Ổ gà sâu giữa đường, xe máy dễ ngã")
+    await phone.get_by_role("button", name="Dùng vị trí hiện tại của tôi").click()
+    await phone.locator("#ward_code").wait_for()
+    assert await phone.locator("#ward_code").input_value() == "11446"
+    assert "Phường Phù Liễn" in await phone.locator("#ward-hint").inner_text()
+    assert await phone.input_value("#lat") == "20.791600"
+    await phone.get_by_role("button", name="Gửi phản ánh", exact=True).click()
+    await phone.wait_for_url(re.compile(r"/r/HP-\d{4}-\d{4}\?new=1$"))
+    receipt = await phone.locator(".receipt").inner_text()
+    assert "Cảm ơn bạn" in receipt and "Phường Phù Liễn" in receipt
+    assert await phone.locator(".receipt img").evaluate("img => img.naturalWidth > 0")
