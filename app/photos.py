@@ -102,8 +102,11 @@ def process_photo(data: bytes) -> ProcessedPhoto:
             raise PhotoRejected(_("The image is too large to be a photo."))
         gps = read_gps(image)
         if image.format == "JPEG":
-            # Decode at reduced scale straight from the DCT: several times faster on 12 MP.
-            image.draft("RGB", (DISPLAY_SIZE, DISPLAY_SIZE))
+            # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT: a 12 MP photo is read
+            # several times faster. draft() keeps both sides at least the size asked for, so
+            # ask for the display box in the photo's own proportions.
+            scale = DISPLAY_SIZE / max(image.size)
+            image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
         image = ImageOps.exif_transpose(image)
         image.load()
     except PhotoRejected:
@@ -115,12 +118,11 @@ def process_photo(data: bytes) -> ProcessedPhoto:
             _("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")
         ) from None
 
+    image = image.convert("RGB")
+    image.thumbnail((DISPLAY_SIZE, DISPLAY_SIZE), Image.Resampling.LANCZOS, reducing_gap=3.0)
     # A fresh image holding only pixels: nothing of the original's metadata travels on.
-    pixels = image.convert("RGB")
-    clean = Image.new("RGB", pixels.size)
-    clean.paste(pixels)
-    display = clean.copy()
-    display.thumbnail((DISPLAY_SIZE, DISPLAY_SIZE), Image.Resampling.LANCZOS)
+    display = Image.new("RGB", image.size)
+    display.paste(image)
     thumbnail = display.copy()
     thumbnail.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
     display_bytes = _encode(display)
