@@ -1,0 +1,75 @@
+"""The `gandan` commands as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.tables import Ward
+
+GANDAN = str(Path(sys.executable).parent / "gandan")
+
+
+@pytest.mark.parametrize("command", ["serve", "migrate", "import-units", "import-boundaries",
+                                     "seed-demo", "create-user", "backup"])  # fmt: skip
+def test_every_command_has_help(command):
+    done = subprocess.run([GANDAN, command, "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "usage: gandan " + command in done.stdout
+
+
+async def test_import_boundaries_from_a_geojson_file(database, tmp_path):
+    ward = await Ward.select(Ward.lat, Ward.lon).where(Ward.code == "03405").first()
+    lat, lon = ward["lat"], ward["lon"]
+    ring = [[lon - .05, lat - .05], [lon + .05, lat - .05], [lon + .05, lat + .05],
+            [lon - .05, lat + .05], [lon - .05, lat - .05]]  # fmt: skip
+    path = tmp_path / "lai-chau.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"ma_xa": "3405"},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))  # fmt: skip
+    done = subprocess.run([GANDAN, "import-boundaries", "--quiet", str(path)],
+                          capture_output=True, text=True, env=os.environ)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Boundaries imported: 1; skipped: 0." in done.stdout
+    assert (await Ward.select(Ward.boundary).where(Ward.code == "03405").first())["boundary"]
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("{not json")
+    refused = subprocess.run([GANDAN, "import-boundaries", str(bad)], capture_output=True, text=True)
+    assert refused.returncode == 2 and "not a readable GeoJSON file" in refused.stderr
+
+
+async def test_create_user_gives_a_scoped_staff_account(database):
+    env = {**os.environ, "GANDAN_PASSWORD": "mot-mat-khau-dai"}
+    done = subprocess.run([GANDAN, "create-user", "canbo.talen", "--role", "officer",
+                           "--ward", "03405", "--name", "Giàng A Páo"],
+                          capture_output=True, text=True, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    again = subprocess.run([GANDAN, "create-user", "canbo.talen", "--role", "officer",
+                            "--ward", "03405"], capture_output=True, text=True, env=env)  # fmt: skip
+    assert again.returncode == 2 and "is taken" in again.stderr
+    from app.passwords import verify_password
+    from app.tables import Person, StaffRole
+
+    person = await Person.select().where(Person.username == "canbo.talen").first()
+    assert verify_password(person["password_hash"], "mot-mat-khau-dai")
+    assert person["password_hash"].startswith("$argon2id$")
+    role = await StaffRole.select(StaffRole.role, StaffRole.ward.code).first()
+    assert role == {"role": "officer", "ward.code": "03405"}
+
+
+async def test_backup_writes_a_usable_copy(database, tmp_path, settings):
+    target = tmp_path / ("copy.sqlite3" if settings.is_sqlite else "copy.pgdump")
+    done = subprocess.run([GANDAN, "backup", "--output", str(target)], capture_output=True,
+                          text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    if settings.is_sqlite:
+        import sqlite3
+
+        with sqlite3.connect(target) as copy:
+            assert copy.execute("SELECT COUNT(*) FROM wards").fetchone()[0] == 3321
+    else:
+        assert target.read_bytes()[:5] == b"PGDMP"
