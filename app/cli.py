@@ -76,7 +76,7 @@ def cmd_import_boundaries(args) -> int:
 def _print_demo_logins() -> None:
     from app.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
-    print("\nDemo accounts (password: %s):" % DEMO_PASSWORD)
+    print(f"\nDemo accounts (password: {DEMO_PASSWORD}):")
     for account in DEMO_ACCOUNTS:
         print(f"  {account.username:<18} {account.title}")
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 
+from asyncpg.exceptions import UniqueViolationError
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from app.settings import Settings
+
+# What a unique index raises on either engine: the loser of a race sees one of these.
+UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, UniqueViolationError)
 
 
 def prepare_sqlite(settings: Settings) -> None:

@@ -8,7 +8,7 @@ renders each request in its own language.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -38,7 +38,7 @@ def compile_catalogs() -> None:
         tmp.replace(mo)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(language: str) -> Translations:
     compile_catalogs()
     return Translations.load(str(LOCALE_DIR), [language], DOMAIN)

@@ -6,18 +6,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar, Request, Response
-from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.exceptions import HTTPException
-from litestar.response import Template
 from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from app import clock, db, i18n
+from app.domain.submission import MAX_PHOTOS
 from app.domain.workflow import Status
 from app.i18n import N_
-from app.domain.submission import MAX_PHOTOS
 from app.photos import MAX_UPLOAD_BYTES
 from app.settings import PROJECT_ROOT, Settings, get_settings
 from app.web import api, health, pages, reporting
@@ -55,10 +55,9 @@ def _error_response(request: Request, exc: HTTPException) -> Response:
             context={"status_code": exc.status_code, "detail": exc.detail},
             status_code=exc.status_code,
         )
+    extra = exc.extra if isinstance(exc.extra, dict) else {}  # e.g. per-field errors
     return Response(
-        {"status_code": exc.status_code, "detail": exc.detail, **(exc.extra or {})}
-        if isinstance(exc.extra, dict)
-        else {"status_code": exc.status_code, "detail": exc.detail},
+        {"status_code": exc.status_code, "detail": exc.detail, **extra},
         status_code=exc.status_code,
     )
 

@@ -18,6 +18,3 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     except (VerificationError, InvalidHashError):
         return False
 
-
-def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)

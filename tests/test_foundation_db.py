@@ -11,7 +11,15 @@ from app import db
 from app.demo import DEMO_ACCOUNTS, DEMO_WARDS, seed_demo
 from app.photos import MediaStore
 from app.tables import (
-    Category, Person, Photo, Province, Rating, Report, ReportEvent, StaffRole, Ward,
+    Category,
+    Person,
+    Photo,
+    Province,
+    Rating,
+    Report,
+    ReportEvent,
+    StaffRole,
+    Ward,
 )  # fmt: skip
 from app.units import REPORT_PREFIXES, import_units
 

@@ -79,7 +79,7 @@ async def test_public_report_page_shows_progress_but_no_contact_data(client, set
     for report in await Report.select(Report.code, Report.show_name, Report.reporter_name):
         html = (await client.get(f"/r/{report['code']}")).text
         assert report["code"] in html
-        for name, phone, email in DEMO_RESIDENTS:
+        for _name, phone, email in DEMO_RESIDENTS:
             assert phone not in html
             assert not email or email not in html
         if not report["show_name"]:

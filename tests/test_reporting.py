@@ -21,7 +21,8 @@ def media_files(settings) -> list:
     return [p for p in settings.media_dir.rglob("*") if p.is_file()] if settings.media_dir.exists() else []
 
 
-async def post_report(client, *, photos=(("a.jpg", jpeg()),), key=None, **fields):
+async def post_report(client, *, photos=None, key=None, **fields):
+    photos = photos if photos is not None else [("a.jpg", jpeg())]
     data = {"category": "roads", "description": "Ổ gà sâu trước cổng chợ, rất nguy hiểm",
             "lat": str(PHU_LIEN[0]), "lon": str(PHU_LIEN[1]), **fields}  # fmt: skip
     data = {k: v for k, v in data.items() if v is not None}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -101,7 +101,7 @@ def test_deadline_skips_tet():
 
 
 def test_urgent_deadlines_count_hours_around_the_clock():
-    saturday_night = datetime(2026, 11, 21, 15, 0, tzinfo=timezone.utc)
+    saturday_night = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
     assert (deadline_for(saturday_night, hours=24) - saturday_night).total_seconds() == 86_400
     with pytest.raises(ValueError):
         deadline_for(saturday_night, working_days=2, hours=24)

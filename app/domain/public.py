@@ -132,8 +132,3 @@ async def category_list() -> list[dict]:
         Category.code, Category.name_vi, Category.name_en, Category.deadline_working_days,
         Category.deadline_hours,
     ).where(Category.active.eq(True)).order_by(Category.sort_order)  # fmt: skip
-
-
-def is_overdue(report: dict, now: datetime) -> bool:
-    return report["status"] in ("received", "accepted", "in_progress") and report["deadline"] < now
-

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from geopy.distance import great_circle
 
-from app.db import write_transaction
+from app.db import UNIQUE_VIOLATIONS, write_transaction
 from app.domain.addresses import match_address
 from app.domain.reports import NewReport, create_report
 from app.domain.routing import OutsideVietnam, locator
@@ -162,7 +162,7 @@ async def submit(
         raise SubmissionError(errors)
     photos = await asyncio.to_thread(_process_all, s.photos)
     ward, lat, lon, source = await _route(s, photos)
-    for photo, original in zip(photos, s.photos):
+    for photo, original in zip(photos, s.photos, strict=True):
         await asyncio.to_thread(media.save, photo)
         if originals is not None:
             await asyncio.to_thread(originals.keep, photo.digest, original)
@@ -176,7 +176,7 @@ async def submit(
     )  # fmt: skip
     try:
         report = await create_report(new)
-    except Exception:
+    except UNIQUE_VIOLATIONS:
         # Two copies of one request raced past the first check; the unique key let one in.
         if existing := await find_by_key(s.idempotency_key):
             return Outcome(existing, created=False)
@@ -190,7 +190,7 @@ async def follow(person_id: int, report_id: int) -> None:
     if not await Follow.exists().where(Follow.person == person_id, Follow.report == report_id):
         try:
             await Follow.insert(Follow(person=person_id, report=report_id))
-        except Exception:  # a concurrent follow got there first; the unique index holds
+        except UNIQUE_VIOLATIONS:  # a concurrent follow got there first; that is the goal
             pass
 
 
