@@ -55,7 +55,8 @@ def _error_response(request: Request, exc: HTTPException) -> Response:
             context={"status_code": exc.status_code, "detail": exc.detail},
             status_code=exc.status_code,
         )
-    extra = exc.extra if isinstance(exc.extra, dict) else {}  # e.g. per-field errors
+    # Per-field errors: ours come as a dict, Litestar's validation as a list naming each key.
+    extra = exc.extra if isinstance(exc.extra, dict) else {"errors": exc.extra} if exc.extra else {}
     return Response(
         {"status_code": exc.status_code, "detail": exc.detail, **extra},
         status_code=exc.status_code,

@@ -223,3 +223,12 @@ async def test_no_public_response_carries_the_reporters_contact_data(client, cat
         public = (await client.get(f"/api/v1/reports/{r.json()['code']}")).text
         assert PRIVATE["name"] not in public
     assert PRIVATE["name"] in (await client.get(f"/r/{shown.json()['code']}")).text
+
+
+async def test_malformed_api_fields_are_named_in_a_400(client, categories):
+    response = await post_report(client, lat="abc")
+    assert response.status_code == 400
+    assert any(e["key"] == "lat" for e in response.json()["errors"])
+    schema = (await client.get("/schema/openapi.json")).json()
+    body = schema["paths"]["/api/v1/reports"]["post"]["requestBody"]["content"]
+    assert "multipart/form-data" in body

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_422_UNPROCESSABLE_ENTITY
 
 from app.domain.public import category_list, list_reports, report_view
@@ -17,6 +20,24 @@ from app.photos import MediaStore
 from app.settings import get_settings
 from app.web.forms import read_submission
 from app.web.residents import device_person_id
+
+
+@dataclass
+class ReportUpload:
+    """The multipart fields of a new report, as the OpenAPI schema shows them. The handler
+    reads the form itself, so that every problem comes back as one message per field."""
+
+    category: str
+    description: str
+    lat: float | None = None
+    lon: float | None = None
+    address: str | None = None
+    ward_code: str | None = None
+    photos: list[UploadFile] = field(default_factory=list)
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    show_name: bool = False
 
 
 class SubmissionRefused(HTTPException):
@@ -62,7 +83,11 @@ class ApiV1(Controller):
         "Send an `Idempotency-Key` header: a retry with the same key returns the same report.",
         status_code=HTTP_201_CREATED,
     )
-    async def create(self, request: Request) -> Response:
+    async def create(
+        self,
+        request: Request,
+        data: Annotated[ReportUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Response:
         settings = get_settings()
         try:
             submission = await read_submission(request, channel="app")
