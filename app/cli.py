@@ -126,6 +126,15 @@ def cmd_create_user(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from app.domain.sweep import sweep
+
+    result = _run(sweep)
+    print(f"Warned of deadlines: {result.warned}. Apology slips: {result.apologised}. "
+          f"Closed after 7 days: {result.auto_closed}.")  # fmt: skip
+    return 0
+
+
 def cmd_serve(args) -> int:
     from granian import Granian
     from granian.constants import Interfaces
@@ -194,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--province", help="province code for province_supervisor, e.g. 31")
     user.add_argument("--admin", action="store_true", help="administrator of the installation")
     user.set_defaults(func=cmd_create_user)
+
+    sub.add_parser("sweep", help="deadline warnings, apology slips and auto-closing, once (cron)"
+                   ).set_defaults(func=cmd_sweep)  # fmt: skip
 
     bak = sub.add_parser("backup", help="write a consistent copy of the database")
     bak.add_argument("--output", help="file to write (default: var/backups/...)")

@@ -69,3 +69,14 @@ def write_transaction():
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()
+
+
+def for_update(query):
+    """Lock the selected rows until the transaction ends (PostgreSQL's SELECT … FOR UPDATE).
+
+    SQLite has no row locks and needs none here: write_transaction() already holds its one
+    write lock from BEGIN, so a read inside it cannot be overtaken by another writer.
+    """
+    if isinstance(engine_finder(), SQLiteEngine):
+        return query
+    return query.lock_rows()

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+import asyncio
+import logging
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
 from litestar.exceptions import HTTPException
+from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from app import clock, db, i18n
 from app.domain.submission import MAX_PHOTOS
+from app.domain.sweep import sweep
 from app.domain.workflow import Status
 from app.i18n import N_
 from app.photos import MAX_UPLOAD_BYTES
 from app.settings import PROJECT_ROOT, Settings, get_settings
-from app.web import api, health, pages, reporting
+from app.web import api, auth, health, live, pages, reporting, staff
 from app.web.language import LanguageMiddleware
+from app.web.live import make_channels
+from app.web.stores import make_stores
 
+logger = logging.getLogger("gandan")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = PROJECT_ROOT / "pwa" / "static"
 
@@ -50,6 +58,8 @@ def _error_response(request: Request, exc: HTTPException) -> Response:
     """Errors as a page for browsers, as JSON (with a message a person can act on) for APIs."""
     wants_html = "text/html" in request.headers.get("accept", "")
     if wants_html and not request.url.path.startswith(("/api/", "/open311/")):
+        if exc.status_code == 401 and isinstance(exc.extra, dict) and "login" in exc.extra:
+            return Redirect(exc.extra["login"], status_code=303)
         return Template(
             "error.html",
             context={"status_code": exc.status_code, "detail": exc.detail},
@@ -63,6 +73,17 @@ def _error_response(request: Request, exc: HTTPException) -> Response:
     )
 
 
+async def _sweep_forever(interval: float) -> None:
+    """The deadline sweep inside the server. Every worker may run one: the sweep's marks make
+    concurrent runs harmless, so no leader election is needed."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await sweep()
+        except Exception:  # a failed round must not stop the next; it is logged
+            logger.exception("deadline sweep failed")
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     i18n.compile_catalogs()
@@ -71,9 +92,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar):
         await db.migrate(settings)
         await db.start_pool()
+        sweeper = None
+        if settings.sweep_interval_seconds:
+            sweeper = asyncio.create_task(_sweep_forever(settings.sweep_interval_seconds))
         try:
             yield
         finally:
+            if sweeper:
+                sweeper.cancel()
+                with suppress(asyncio.CancelledError):
+                    await sweeper
             await db.close_pool()
 
     template_config = TemplateConfig(
@@ -83,6 +111,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             pages.home,
             pages.report_page,
+            pages.answer_resolution,
+            pages.rate_handling,
             reporting.report_form,
             reporting.report_submit,
             reporting.ward_hint,
@@ -92,6 +122,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             reporting.support_report,
             reporting.receipt_qr,
             api.ApiV1,
+            auth.login_form,
+            auth.login,
+            auth.logout,
+            auth.password_form,
+            auth.password_change,
+            staff.queue_page,
+            staff.assign_many,
+            staff.case_page,
+            staff.act,
+            staff.file_form,
+            staff.file_for_resident,
+            live.live,
             health.healthz,
             create_static_files_router(path="/static", directories=[STATIC], name="static"),
             create_static_files_router(
@@ -99,7 +141,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         lifespan=[lifespan],
-        middleware=[LanguageMiddleware()],
+        middleware=[
+            LanguageMiddleware(),
+            ServerSideSessionConfig(store="sessions", max_age=12 * 3600).middleware,
+        ],
+        stores=make_stores(settings),
+        plugins=[make_channels(settings)],
+        dependencies={"actor": Provide(auth.provide_actor)},
         template_config=template_config,
         openapi_config=OpenAPIConfig(title="Gần Dân API", version="1", path="/schema"),
         exception_handlers={HTTPException: _error_response},

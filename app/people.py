@@ -43,9 +43,7 @@ async def create_staff_user(
             raise UserError(f"role {role} needs --ward with an existing ward code")
         ward_id = ward["id"]
     elif role in PROVINCE_ROLES:
-        province = await Province.select(Province.id).where(
-            Province.code == (province_code or "")
-        ).first()
+        province = await Province.select(Province.id).where(Province.code == (province_code or "")).first()
         if province is None:
             raise UserError(f"role {role} needs --province with an existing province code")
         province_id = province["id"]

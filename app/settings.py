@@ -37,6 +37,7 @@ class Settings:
     duplicate_radius_m: int = 100
     originals_dir: Path | None = None  # originals kept here (never served) only when set
     map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    sweep_interval_seconds: int = 300  # the deadline sweep inside the server; 0: only by cron
 
     @property
     def is_sqlite(self) -> bool:
@@ -136,7 +137,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if not all(part in tiles for part in ("{z}", "{x}", "{y}")):
         raise SettingsError("MAP_TILES_URL", "must contain {z}, {x} and {y}")
 
+    try:
+        sweep_interval = int(env.get("SWEEP_INTERVAL_SECONDS", "300"))
+    except ValueError:
+        raise SettingsError("SWEEP_INTERVAL_SECONDS", "must be a whole number of seconds") from None
+    if sweep_interval < 0:
+        raise SettingsError("SWEEP_INTERVAL_SECONDS", "must be 0 (off) or more")
+
     return Settings(
+        sweep_interval_seconds=sweep_interval,
         duplicate_radius_m=radius,
         originals_dir=originals_dir,
         map_tiles_url=tiles,

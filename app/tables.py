@@ -225,3 +225,14 @@ class Support(Table, tablename="supports"):
     person = ForeignKey(Person, on_delete=OnDelete.cascade, index=True)
     report = ForeignKey(Report, on_delete=OnDelete.cascade, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class DeadlineMark(Table, tablename="deadline_marks"):
+    """What the deadline sweep has done for one deadline of one report: 'warned' the day
+    before, 'overdue' once missed. Unique per (report, kind, deadline), so that two sweeps
+    running at once cannot write two apology slips for one missed deadline."""
+
+    report = ForeignKey(Report, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=10)
+    deadline = Timestamptz()
+    created_at = Timestamptz(default=TimestamptzNow())

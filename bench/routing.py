@@ -15,9 +15,16 @@ POINTS = 20_000
 
 def wards() -> list[dict]:
     return [
-        {"id": n, "code": r["wardCode"], "name": r["ward"], "province_code": r["provinceCode"],
-         "province_name": r["provinceShort"], "lat": r["wardLat"], "lon": r["wardLon"],
-         "area_km2": r["wardAreaKm2"]}  # fmt: skip
+        {
+            "id": n,
+            "code": r["wardCode"],
+            "name": r["ward"],
+            "province_code": r["provinceCode"],
+            "province_name": r["provinceShort"],
+            "lat": r["wardLat"],
+            "lon": r["wardLon"],
+            "area_km2": r["wardAreaKm2"],
+        }  # fmt: skip
         for n, r in enumerate(dataset_rows())
     ]
 

@@ -22,6 +22,7 @@ os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///
 os.environ.pop("REDIS_URL", None)
 os.environ.pop("FIREBASE_CREDENTIALS", None)
 os.environ["DEFAULT_LANGUAGE"] = "vi"
+os.environ["SWEEP_INTERVAL_SECONDS"] = "0"  # tests run the sweep themselves, under a fixed clock
 
 import httpx  # noqa: E402
 

@@ -88,3 +88,40 @@ async def test_a_resident_reports_with_gps_and_sees_the_receipt(phone, live_serv
     receipt = await phone.locator(".receipt").inner_text()
     assert "Cảm ơn bạn" in receipt and "Phường Phù Liễn" in receipt
     assert await phone.locator(".receipt img").evaluate("img => img.naturalWidth > 0")
+
+
+@pytest.fixture
+async def desk(live_server):
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        page = await (await browser.new_context(viewport={"width": 1280, "height": 900},
+                                                locale="vi-VN")).new_page()  # fmt: skip
+        yield page
+        await browser.close()
+
+
+async def test_an_officer_takes_a_report_from_received_to_resolved(desk, live_server):
+    from tests.workspace_helpers import new_report, staff_accounts
+
+    await staff_accounts()
+    report = await new_report()
+    await desk.goto(f"{live_server}/staff/")
+    await desk.fill("#username", "canbo.phulien")
+    await desk.fill("#password", "gandan-demo")
+    await desk.get_by_role("button", name="Đăng nhập").click()
+    await desk.get_by_role("link", name=report["code"]).click()
+    for button, status in (("Thụ lý", "Đã thụ lý"), ("Bắt đầu xử lý", "Đang xử lý")):
+        await desk.get_by_role("button", name=button, exact=True).click()
+        await desk.locator(".meta .status", has_text=status).wait_for()
+    await desk.get_by_role("button", name="Đã vá ổ gà, hoàn trả mặt đường.", exact=False).click()
+    assert "Đã vá ổ gà" in await desk.input_value("#public_text")
+    await desk.get_by_role("button", name="Đã xử lý xong", exact=True).click()
+    await desk.locator(".meta .status", has_text="Đã xử lý xong").wait_for()
+    history = await desk.locator(".timeline").inner_text()
+    assert "Đã vá ổ gà" in history and "Trần Thị Mai" in history

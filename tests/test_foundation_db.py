@@ -58,17 +58,17 @@ async def test_composite_unique_index_refuses_a_second_follow(database):
         await Follow.insert(Follow(person=person.id, ward=ward["id"]))
 
 
-async def test_units_are_34_provinces_and_3321_wards_and_a_rerun_changes_nothing(
-    database, no_network
-):
+async def test_units_are_34_provinces_and_3321_wards_and_a_rerun_changes_nothing(database, no_network):
     # The session fixture has loaded them once already; this run must find nothing to do.
     result = await import_units()
     assert not result.changed, result
     assert await Province.count() == 34
     assert await Ward.count() == 3321
-    phu_lien = await Ward.select(Ward.name, Ward.province.code, Ward.lat, Ward.lon).where(
-        Ward.code == "11446"
-    ).first()
+    phu_lien = (
+        await Ward.select(Ward.name, Ward.province.code, Ward.lat, Ward.lon)
+        .where(Ward.code == "11446")
+        .first()
+    )
     assert phu_lien["name"] == "Phường Phù Liễn"
     assert phu_lien["province.code"] == "31"
     assert phu_lien["lat"] == pytest.approx(20.79, abs=0.01)
@@ -80,9 +80,7 @@ async def test_units_repair_a_changed_ward(database, no_network):
     await Ward.update({Ward.name: "Tên sai"}).where(Ward.code == "11446")
     result = await import_units()
     assert result.wards_updated == 1 and result.wards_created == 0
-    assert (await Ward.select(Ward.name).where(Ward.code == "11446").first())["name"] == (
-        "Phường Phù Liễn"
-    )
+    assert (await Ward.select(Ward.name).where(Ward.code == "11446").first())["name"] == ("Phường Phù Liễn")
 
 
 async def test_seed_demo_is_idempotent_and_covers_every_status(database, tmp_path):

@@ -50,9 +50,7 @@ async def test_api_creates_a_routed_report_with_deadline_and_receipt(client, cat
             assert b"Exif" not in served.content and b"PhoneMaker" not in served.content
 
 
-async def test_exif_gps_places_the_report_then_is_gone_from_the_stored_files(
-    client, categories, settings
-):
+async def test_exif_gps_places_the_report_then_is_gone_from_the_stored_files(client, categories, settings):
     kien_an = await Ward.select(Ward.lat, Ward.lon).where(Ward.code == "11443").first()
     photo = jpeg(gps=(kien_an["lat"], kien_an["lon"]), orientation=6)
     response = await post_report(client, photos=[("gps.jpg", photo)], lat=None, lon=None)
@@ -89,8 +87,11 @@ def _truncated() -> bytes:
         ("bomb.png", bomb(), "too large to be a photo"),
         ("cut.jpg", _truncated(), "not a photo we can read"),
         ("anim.gif", encoded("GIF"), "not a photo we can read"),
-        ("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-         "not a photo we can read"),
+        (
+            "drawing.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "not a photo we can read",
+        ),
         ("notes.jpg", "Đây là một tệp văn bản, không phải ảnh.".encode(), "not a photo we can read"),
         ("huge.jpg", b"\xff\xd8\xff" + b"\0" * (30 * 1024 * 1024), "larger than 20 MB"),
     ],
@@ -145,11 +146,13 @@ async def test_missing_location_and_bad_fields_get_messages_per_field(client, ca
 
 async def test_nearby_open_reports_are_suggested_and_me_too_counts_once(client, categories, settings):
     first = (await post_report(client)).json()["code"]
-    close = await client.get("/reports/nearby", params={
-        "lat": PHU_LIEN[0] + 0.0005, "lon": PHU_LIEN[1], "category": "roads"})  # ~55 m
+    close = await client.get(
+        "/reports/nearby", params={"lat": PHU_LIEN[0] + 0.0005, "lon": PHU_LIEN[1], "category": "roads"}
+    )  # ~55 m
     assert first in close.text
-    far = await client.get("/reports/nearby", params={
-        "lat": PHU_LIEN[0] + 0.002, "lon": PHU_LIEN[1], "category": "roads"})  # ~220 m
+    far = await client.get(
+        "/reports/nearby", params={"lat": PHU_LIEN[0] + 0.002, "lon": PHU_LIEN[1], "category": "roads"}
+    )  # ~220 m
     other_kind = await client.get("/reports/nearby", params={
         "lat": PHU_LIEN[0], "lon": PHU_LIEN[1], "category": "lighting"})  # fmt: skip
     assert first not in far.text and first not in other_kind.text

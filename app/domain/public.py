@@ -37,11 +37,16 @@ def _summary(row: dict) -> dict:
         "deadline": row["deadline"],
         "support_count": row["support_count"],
         "escalated": row["escalated"],
-        "category": {"code": row["category.code"], "name_vi": row["category.name_vi"],
-                     "name_en": row["category.name_en"]},  # fmt: skip
-        "ward": {"code": row["ward.code"], "name": row["ward.name"],
-                 "province": {"code": row["ward.province.code"],
-                              "name": row["ward.province.short_name"]}},  # fmt: skip
+        "category": {
+            "code": row["category.code"],
+            "name_vi": row["category.name_vi"],
+            "name_en": row["category.name_en"],
+        },  # fmt: skip
+        "ward": {
+            "code": row["ward.code"],
+            "name": row["ward.name"],
+            "province": {"code": row["ward.province.code"], "name": row["ward.province.short_name"]},
+        },  # fmt: skip
     }
 
 
@@ -61,8 +66,7 @@ async def recent_reports(limit: int = 12, ward_codes: list[str] | None = None) -
     rows = await query.limit(limit)
     photos = await _first_photos([r["id"] for r in rows])
     return [
-        {**_summary(r), "photo": photo_urls(photos[r["id"]]) if r["id"] in photos else None}
-        for r in rows
+        {**_summary(r), "photo": photo_urls(photos[r["id"]]) if r["id"] in photos else None} for r in rows
     ]
 
 
@@ -76,9 +80,7 @@ async def list_reports(
     query = Report.select(*_SUMMARY_COLUMNS).order_by(Report.created_at, ascending=False)
     if bbox:
         west, south, east, north = bbox
-        query = query.where(
-            Report.lon >= west, Report.lon <= east, Report.lat >= south, Report.lat <= north
-        )
+        query = query.where(Report.lon >= west, Report.lon <= east, Report.lat >= south, Report.lat <= north)
     if status:
         query = query.where(Report.status == status)
     if category:
@@ -88,15 +90,19 @@ async def list_reports(
 
 
 async def report_view(code: str) -> dict | None:
-    row = await Report.select(
-        *_SUMMARY_COLUMNS, Report.show_name, Report.reporter_name
-    ).where(Report.code == code).first()
+    row = (
+        await Report.select(*_SUMMARY_COLUMNS, Report.show_name, Report.reporter_name)
+        .where(Report.code == code)
+        .first()
+    )
     if row is None:
         return None
     view = _summary(row)
     view["reporter_name"] = row["reporter_name"] if row["show_name"] else None
-    photos = await Photo.select(Photo.digest, Photo.stage).where(Photo.report == row["id"]).order_by(
-        Photo.position
+    photos = (
+        await Photo.select(Photo.digest, Photo.stage)
+        .where(Photo.report == row["id"])
+        .order_by(Photo.position)
     )
     view["photos"] = [{**photo_urls(p["digest"]), "stage": p["stage"]} for p in photos]
     events = await ReportEvent.select(
@@ -111,9 +117,11 @@ async def report_view(code: str) -> dict | None:
 
 async def active_wards(since: datetime, limit: int = 6) -> list[dict]:
     """The wards with the most reports since `since`, with their counts by status."""
-    rows = await Report.select(Report.ward, Report.status, Count(alias="n")).where(
-        Report.created_at >= since
-    ).group_by(Report.ward, Report.status)
+    rows = (
+        await Report.select(Report.ward, Report.status, Count(alias="n"))
+        .where(Report.created_at >= since)
+        .group_by(Report.ward, Report.status)
+    )
     by_ward: dict[int, dict[str, int]] = {}
     for row in rows:
         by_ward.setdefault(row["ward"], {})[row["status"]] = row["n"]
@@ -121,8 +129,12 @@ async def active_wards(since: datetime, limit: int = 6) -> list[dict]:
     wards = {w["id"]: w for w in await Ward.select(Ward.id, Ward.code, Ward.name).where(
         Ward.id.is_in(busiest or [0]))}  # fmt: skip
     return [
-        {"code": wards[w]["code"], "name": wards[w]["name"], "counts": by_ward[w],
-         "total": sum(by_ward[w].values())}  # fmt: skip
+        {
+            "code": wards[w]["code"],
+            "name": wards[w]["name"],
+            "counts": by_ward[w],
+            "total": sum(by_ward[w].values()),
+        }  # fmt: skip
         for w in busiest
     ]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app import clock
-from app.db import write_transaction
+from app.db import for_update, write_transaction
 from app.domain.codes import next_tracking_code
 from app.domain.deadlines import deadline_for
 from app.domain.workflow import Action, Status, next_status
@@ -52,9 +52,7 @@ async def create_report(new: NewReport, at: datetime | None = None) -> dict:
     """
     at = at or clock.now()
     ward = await Ward.select(Ward.province).where(Ward.id == new.ward_id).first()
-    province = await Province.select(Province.report_prefix).where(
-        Province.id == ward["province"]
-    ).first()
+    province = await Province.select(Province.report_prefix).where(Province.id == ward["province"]).first()
     deadline = await category_deadline(new.category_id, at)
     async with write_transaction():
         code = await next_tracking_code(province["report_prefix"], at)
@@ -94,8 +92,14 @@ async def create_report(new: NewReport, at: datetime | None = None) -> dict:
         if new.photos:
             await Photo.insert(
                 *[
-                    Photo(report=report.id, digest=p.digest, width=p.width, height=p.height,
-                          position=i, created_at=at)  # fmt: skip
+                    Photo(
+                        report=report.id,
+                        digest=p.digest,
+                        width=p.width,
+                        height=p.height,
+                        position=i,
+                        created_at=at,
+                    )  # fmt: skip
                     for i, p in enumerate(new.photos)
                 ]
             )
@@ -120,7 +124,7 @@ async def apply_action(
     """Move a report through the state machine and append the event that says so."""
     at = at or clock.now()
     async with write_transaction():
-        report = await Report.select().where(Report.id == report_id).first()
+        report = await for_update(Report.select().where(Report.id == report_id)).first()
         to = next_status(report["status"], action)
         changes: dict = {Report.status: to, Report.updated_at: at}
         if (stamp := _STAMPS.get(to)) and report[stamp] is None:

@@ -68,8 +68,16 @@ class WardLocator:
     def __init__(self, wards: list[dict], boundaries: dict[int, dict] | None = None) -> None:
         self.places = sorted(
             (
-                WardPlace(w["id"], w["code"], w["name"], w["province_code"], w["province_name"],
-                          w["lat"], w["lon"], _radius(w["area_km2"]))  # fmt: skip
+                WardPlace(
+                    w["id"],
+                    w["code"],
+                    w["name"],
+                    w["province_code"],
+                    w["province_name"],
+                    w["lat"],
+                    w["lon"],
+                    _radius(w["area_km2"]),
+                )  # fmt: skip
                 for w in wards
                 if w["lat"] is not None and w["lon"] is not None
             ),
@@ -97,10 +105,13 @@ class WardLocator:
         # Rank with the equirectangular approximation (well under 0.1 % off at these
         # distances), then measure the few that matter on the sphere.
         kx = KM_PER_DEGREE * math.cos(math.radians(lat))
-        approx = sorted((
-            (math.hypot((p.lat - lat) * KM_PER_DEGREE, (p.lon - lon) * kx) / p.radius_km, p)
-            for p in candidates
-        ), key=lambda pair: pair[0])[:8]
+        approx = sorted(
+            (
+                (math.hypot((p.lat - lat) * KM_PER_DEGREE, (p.lon - lon) * kx) / p.radius_km, p)
+                for p in candidates
+            ),
+            key=lambda pair: pair[0],
+        )[:8]
         ranked = []
         for _, place in approx:
             km = great_circle((lat, lon), (place.lat, place.lon)).km
@@ -148,8 +159,8 @@ async def load_locator() -> WardLocator:
         Ward.province.code.as_alias("province_code"),
         Ward.province.short_name.as_alias("province_name"),
     )  # fmt: skip
-    bounded = await Ward.select(Ward.id, Ward.boundary).where(Ward.boundary.is_not_null()).output(
-        load_json=True
+    bounded = (
+        await Ward.select(Ward.id, Ward.boundary).where(Ward.boundary.is_not_null()).output(load_json=True)
     )
     return WardLocator(rows, {b["id"]: b["boundary"] for b in bounded})
 

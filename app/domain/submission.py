@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from geopy.distance import great_circle
 
 from app.db import UNIQUE_VIOLATIONS, write_transaction
+from app.domain import notify
 from app.domain.addresses import match_address
 from app.domain.reports import NewReport, create_report
 from app.domain.routing import OutsideVietnam, locator
@@ -147,15 +148,11 @@ async def _route(s: Submission, photos: list[ProcessedPhoto]) -> tuple[dict, flo
     return ward, lat, lon, source
 
 
-async def submit(
-    s: Submission, media: MediaStore, originals: MediaStore | None = None
-) -> Outcome:
+async def submit(s: Submission, media: MediaStore, originals: MediaStore | None = None) -> Outcome:
     if existing := await find_by_key(s.idempotency_key):
         return Outcome(existing, created=False)
     errors, description = _check_fields(s)
-    category = await Category.select().where(
-        Category.code == s.category, Category.active.eq(True)
-    ).first()
+    category = await Category.select().where(Category.code == s.category, Category.active.eq(True)).first()
     if category is None:
         errors["category"] = _("Choose what kind of problem it is.")
     if errors:
@@ -183,6 +180,7 @@ async def submit(
         raise
     if s.reporter_id:
         await follow(s.reporter_id, report["id"])
+    await notify.tell(await notify.ward_staff(ward["id"]), "new_report", report["id"])
     return Outcome(report, created=True)
 
 
@@ -200,9 +198,7 @@ async def support(person_id: int, report_id: int) -> bool:
         if await Support.exists().where(Support.person == person_id, Support.report == report_id):
             return False
         await Support.insert(Support(person=person_id, report=report_id))
-        await Report.update({Report.support_count: Report.support_count + 1}).where(
-            Report.id == report_id
-        )
+        await Report.update({Report.support_count: Report.support_count + 1}).where(Report.id == report_id)
     await follow(person_id, report_id)
     return True
 

@@ -28,6 +28,7 @@ class Action(StrEnum):
     REJECT = "reject"
     REOPEN = "reopen"
     TRANSFER = "transfer"
+    MARK_DUPLICATE = "mark_duplicate"
 
 
 OPEN_STATUSES = frozenset({Status.RECEIVED, Status.ACCEPTED, Status.IN_PROGRESS})
@@ -40,12 +41,14 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status]] = {
     Action.REJECT: (frozenset({Status.RECEIVED, Status.ACCEPTED}), Status.REJECTED),
     Action.REOPEN: (frozenset({Status.RESOLVED, Status.CLOSED}), Status.IN_PROGRESS),
     Action.TRANSFER: (OPEN_STATUSES, Status.RECEIVED),
+    # A duplicate is closed; its followers and supports move to the report it repeats.
+    Action.MARK_DUPLICATE: (OPEN_STATUSES, Status.CLOSED),
 }
 
 
 class IllegalTransition(ValueError):
     def __init__(self, status: Status, action: Action) -> None:
-        super().__init__(f"a report that is {status} cannot be {action}ed")
+        super().__init__(f"a report that is {status} does not allow {action}")
         self.status, self.action = status, action
 
 

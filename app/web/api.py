@@ -19,6 +19,7 @@ from app.i18n import gettext as _
 from app.photos import MediaStore
 from app.settings import get_settings
 from app.web.forms import read_submission
+from app.web.live import announce_new
 from app.web.residents import device_person_id
 
 
@@ -102,6 +103,8 @@ class ApiV1(Controller):
                 detail=" ".join(error.errors.values()), extra={"errors": error.errors}
             ) from None
         report = outcome.report
+        if outcome.created:
+            await announce_new(request, report)
         ward = (await report_view(report["code"]))["ward"]
         return Response(
             {

@@ -38,9 +38,10 @@ async def read_submission(request: Request, channel: str) -> Submission:
             continue  # an empty file input sends a nameless part
         data = await upload.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
-            errors["photos"] = _(
-                "Photo %(name)s is larger than %(limit)d MB. Send a smaller photo."
-            ) % {"name": upload.filename, "limit": MAX_UPLOAD_BYTES // 1_048_576}
+            errors["photos"] = _("Photo %(name)s is larger than %(limit)d MB. Send a smaller photo.") % {
+                "name": upload.filename,
+                "limit": MAX_UPLOAD_BYTES // 1_048_576,
+            }
         photos.append(data)
     if errors:
         raise SubmissionError(errors)

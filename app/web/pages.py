@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from litestar import Request, get
+from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app import clock
+from app.domain.feedback import FeedbackError, answer, can_confirm, can_rate, rate
 from app.domain.public import active_wards, recent_reports, report_view
 from app.i18n import gettext as _
 from app.tables import Follow, Report, Support
@@ -28,20 +30,64 @@ async def report_page(request: Request, code: FromPath[str]) -> Template:
     report = await report_view(code.upper())
     if report is None:
         raise NotFoundException(_("No report has the tracking code %(code)s.") % {"code": code})
+    return Template("report.html", context=await report_page_context(request, report))
+
+
+async def report_page_context(request: Request, report: dict, feedback_error: str | None = None) -> dict:
     person_id = await device_person_id(request)
-    relation = {"following": False, "supported": False}
+    row = await Report.select().where(Report.code == report["code"]).first()
+    relation = {"following": False, "supported": False, "can_confirm": False, "can_rate": False}
     if person_id is not None:
-        report_id = await Report.select(Report.id).where(Report.code == report["code"]).first()
         relation = {
-            "following": await Follow.exists().where(
-                Follow.person == person_id, Follow.report == report_id["id"]
-            ),
+            "following": await Follow.exists().where(Follow.person == person_id, Follow.report == row["id"]),
             "supported": await Support.exists().where(
-                Support.person == person_id, Support.report == report_id["id"]
+                Support.person == person_id, Support.report == row["id"]
             ),
+            "can_confirm": can_confirm(row, person_id),
+            "can_rate": await can_rate(row, person_id),
         }
-    return Template("report.html", context={
-        "report": report, **relation,
+    return {
+        "report": report,
+        **relation,
+        "feedback_error": feedback_error,
         "just_filed": request.query_params.get("new") == "1",
         "url": f"{str(request.base_url).rstrip('/')}/r/{report['code']}",
-    })  # fmt: skip
+    }
+
+
+@post("/r/{code:str}/answer", include_in_schema=False)
+async def answer_resolution(request: Request, code: FromPath[str]) -> Response:
+    """The reporter confirms the fix (→ closed) or says it is not fixed (→ reopened)."""
+    form = await request.form()
+    return await _feedback(
+        request,
+        code,
+        lambda row, person: answer(
+            row, person, fixed=form.get("fixed") == "1", comment=form.get("comment") or ""
+        ),
+    )
+
+
+@post("/r/{code:str}/rate", include_in_schema=False)
+async def rate_handling(request: Request, code: FromPath[str]) -> Response:
+    form = await request.form()
+    try:
+        stars = int(form.get("stars") or 0)
+    except ValueError:
+        stars = 0
+    return await _feedback(
+        request, code, lambda row, person: rate(row, person, stars, form.get("comment") or "")
+    )
+
+
+async def _feedback(request: Request, code: str, do) -> Response:
+    row = await Report.select().where(Report.code == code.upper()).first()
+    if row is None:
+        raise NotFoundException(_("No report has the tracking code %(code)s.") % {"code": code})
+    try:
+        await do(row, await device_person_id(request))
+    except FeedbackError as error:
+        view = await report_view(row["code"])
+        return Template("report.html", context=await report_page_context(request, view, str(error)),
+                        status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
+    return Redirect(f"/r/{row['code']}", status_code=HTTP_303_SEE_OTHER)

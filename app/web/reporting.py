@@ -21,10 +21,11 @@ from app.photos import MediaStore
 from app.settings import get_settings
 from app.tables import Follow, Report
 from app.web.forms import read_submission
+from app.web.live import announce_new
 from app.web.residents import device_person_id, ensure_device_person
 
 
-def _form_context(values: dict | None = None, errors: dict | None = None) -> dict:
+def form_context(values: dict | None = None, errors: dict | None = None) -> dict:
     settings = get_settings()
     return {
         "values": values or {},
@@ -36,8 +37,7 @@ def _form_context(values: dict | None = None, errors: dict | None = None) -> dic
 
 @get("/reports/new", include_in_schema=False)
 async def report_form() -> Template:
-    return Template("report_form.html", context={**_form_context(),
-                                                 "categories": await category_list()})
+    return Template("report_form.html", context={**form_context(), "categories": await category_list()})
 
 
 @post("/reports/new", include_in_schema=False)
@@ -57,10 +57,12 @@ async def report_submit(request: Request) -> Response:
         values = {k: form.get(k) for k in form.keys() if k != "photos"}
         return Template(
             "report_form.html",
-            context={**_form_context(values, error.errors), "categories": await category_list()},
+            context={**form_context(values, error.errors), "categories": await category_list()},
             status_code=HTTP_400_BAD_REQUEST,
             cookies=cookies,
         )
+    if outcome.created:
+        await announce_new(request, outcome.report)
     return Redirect(f"/r/{outcome.report['code']}?new=1", status_code=HTTP_303_SEE_OTHER,
                     cookies=cookies)  # fmt: skip
 

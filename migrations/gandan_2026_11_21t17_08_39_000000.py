@@ -1,7 +1,7 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-21T18:00:00:000000"
+ID = "2026-11-21T17:08:39:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "indexes Piccolo cannot declare on columns"
 

@@ -1,12 +1,12 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-21T18:30:00:000000"
+ID = "2026-11-21T17:39:53:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "one support per resident and report"
+DESCRIPTION = "one mark per report, kind and deadline"
 
-# A resident supports ("me too") a report once.
-STATEMENTS = ("CREATE UNIQUE INDEX supports_unique ON supports (person, report)",)
+# The deadline sweep acts once per report, kind and deadline, even when two sweeps race.
+STATEMENTS = ("CREATE UNIQUE INDEX deadline_marks_unique ON deadline_marks (report, kind, deadline)",)
 
 
 async def forwards():

@@ -1,0 +1,53 @@
+"""Who is told what. Each message lands in the in-app inbox of its recipients, in the same
+transaction as the change that caused it; it is rendered in the reader's language when shown.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from app import clock
+from app.domain.policy import Role
+from app.tables import Follow, InboxNotification, Report, StaffRole, Ward
+
+
+async def followers(report_id: int) -> list[int]:
+    return [r["person"] for r in await Follow.select(Follow.person).where(Follow.report == report_id)]
+
+
+async def ward_staff(ward_id: int, roles: Iterable[Role] = (Role.OFFICER, Role.WARD_LEAD)) -> list[int]:
+    rows = await StaffRole.select(StaffRole.person).where(
+        StaffRole.ward == ward_id, StaffRole.role.is_in([str(r) for r in roles])
+    )
+    return [r["person"] for r in rows]
+
+
+async def province_supervisors(ward_id: int) -> list[int]:
+    ward = await Ward.select(Ward.province).where(Ward.id == ward_id).first()
+    rows = await StaffRole.select(StaffRole.person).where(
+        StaffRole.province == ward["province"], StaffRole.role == Role.PROVINCE_SUPERVISOR
+    )
+    return [r["person"] for r in rows]
+
+
+async def tell(people: Iterable[int], kind: str, report_id: int | None = None,
+               exclude: int | None = None, **payload) -> int:  # fmt: skip
+    """Write one inbox notification per person (each once; never to the one who acted)."""
+    recipients = sorted({p for p in people if p is not None and p != exclude})
+    if not recipients:
+        return 0
+    now = clock.now()
+    await InboxNotification.insert(
+        *[
+            InboxNotification(
+                person=p, kind=kind, report=report_id, payload=json.dumps(payload), created_at=now
+            )  # fmt: skip
+            for p in recipients
+        ]
+    )
+    return len(recipients)
+
+
+async def report_code(report_id: int) -> str:
+    return (await Report.select(Report.code).where(Report.id == report_id).first())["code"]
