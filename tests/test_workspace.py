@@ -229,3 +229,64 @@ async def test_person_without_role_cannot_enter(client, accounts):
     await Person.insert(Person(username="nobody", password_hash=hash_password("mot-mat-khau-dai")))
     await sign_in(client, "nobody", "mot-mat-khau-dai")
     assert (await client.get("/staff/")).status_code == 403
+
+
+async def test_resolving_with_after_photos_shows_them_publicly(client, accounts):
+    from app.tables import Photo
+    from tests.photos_for_tests import jpeg
+
+    report = await new_report()
+    await sign_in(client, "canbo.phulien")
+    await act(client, report["code"], "accept")
+    page = await client.get(f"/staff/reports/{report['code']}")
+    response = await client.post(
+        f"/staff/reports/{report['code']}/act",
+        data={"_csrf_token": csrf(page.text), "action": "resolve", "public_text": "Đã vá xong"},
+        files=[("after_photos", ("sau.jpg", jpeg(gps=(20.79, 106.63)), "image/jpeg"))],
+    )
+    assert response.status_code == 303
+    after = await Photo.select(Photo.digest).where(Photo.stage == "after").first()
+    public = (await client.get(f"/api/v1/reports/{report['code']}")).json()
+    assert any(p["stage"] == "after" and after["digest"] in p["url"] for p in public["photos"])
+    bad = await client.post(
+        f"/staff/reports/{report['code']}/act",
+        data={"_csrf_token": csrf(page.text), "action": "reply", "public_text": "x"},
+        files=[("after_photos", ("x.jpg", b"not an image", "image/jpeg"))],
+    )
+    assert bad.status_code == 400
+
+
+async def test_the_reporter_confirms_and_rates_on_the_public_page(client, accounts):
+    from app.tables import Rating
+    from tests.photos_for_tests import jpeg
+
+    form = await client.get("/reports/new")
+    sent = await client.post(
+        "/reports/new",
+        data={
+            "_csrf_token": csrf(form.text),
+            "category": "waste",
+            "description": "Rác đầu ngõ 7",
+            "address": "phường Phù Liễn, Hải Phòng",
+        },  # fmt: skip
+        files=[("photos", ("rac.jpg", jpeg(), "image/jpeg"))],
+    )
+    code = sent.headers["location"].split("/r/")[1].split("?")[0]
+    report = await Report.select(Report.id).where(Report.code == code).first()
+    officer = await load_actor(accounts["canbo.phulien"])
+    for step in ("accept", "resolve"):
+        await perform(officer, report["id"], Step(step, public_text="Đã thu dọn"))
+    page = await client.get(f"/r/{code}")
+    assert "Vấn đề đã được xử lý chưa?" in page.text
+    assert (
+        await client.post(f"/r/{code}/answer", data={"_csrf_token": csrf(page.text), "fixed": "1"})
+    ).status_code == 303
+    page = await client.get(f"/r/{code}")
+    assert "Bạn đánh giá việc xử lý thế nào?" in page.text
+    rated = await client.post(f"/r/{code}/rate", data={"_csrf_token": csrf(page.text), "stars": "4"})
+    assert rated.status_code == 303 and await Rating.count() == 1
+    again = await client.post(f"/r/{code}/rate", data={"_csrf_token": csrf(page.text), "stars": "5"})
+    assert again.status_code == 400 and await Rating.count() == 1
+    client.cookies.delete("gd_device")  # someone else cannot answer for the reporter
+    stranger = await client.post(f"/r/{code}/answer", data={"_csrf_token": csrf(page.text), "fixed": "0"})
+    assert stranger.status_code == 400

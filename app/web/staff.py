@@ -106,7 +106,7 @@ async def _case_context(report: dict, place, actor: Actor, error: str | None = N
         "show_contact": allows(actor, Act.VIEW_CONTACT, place),
         "officers": await ward_officers(report["ward"]),
         "replies": suggested_replies(category["code"], report["status"]),
-        "error": error, "now": clock.now(),
+        "error": error, "now": clock.now(), "tiles_url": get_settings().map_tiles_url,
     }  # fmt: skip
 
 
