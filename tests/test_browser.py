@@ -17,7 +17,7 @@ PHU_LIEN = {"latitude": 20.7916, "longitude": 106.636}
 
 
 @pytest.fixture
-async def phone(live_server):
+async def chromium():
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
@@ -26,13 +26,18 @@ async def phone(live_server):
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"],
         )  # fmt: skip
-        context = await browser.new_context(
-            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-            locale="vi-VN", geolocation=PHU_LIEN, permissions=["geolocation"],
-        )  # fmt: skip
-        page = await context.new_page()
-        yield page
+        yield browser
         await browser.close()
+
+
+@pytest.fixture
+async def phone(chromium, live_server):
+    """A resident's phone in Vietnamese, standing in Phù Liễn with location allowed."""
+    context = await chromium.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+        locale="vi-VN", geolocation=PHU_LIEN, permissions=["geolocation"],
+    )  # fmt: skip
+    return await context.new_page()
 
 
 async def test_a_resident_reports_with_gps_and_sees_the_receipt(phone, live_server, tmp_path):
@@ -55,19 +60,10 @@ async def test_a_resident_reports_with_gps_and_sees_the_receipt(phone, live_serv
 
 
 @pytest.fixture
-async def desk(live_server):
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
-        page = await (await browser.new_context(viewport={"width": 1280, "height": 900},
-                                                locale="vi-VN")).new_page()  # fmt: skip
-        yield page
-        await browser.close()
+async def desk(chromium, live_server):
+    """A ward office's desktop browser."""
+    context = await chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    return await context.new_page()
 
 
 async def test_an_officer_takes_a_report_from_received_to_resolved(desk, live_server):
