@@ -18,7 +18,8 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from app import clock
 from app.domain.categories import ensure_default_categories
-from app.domain.reports import NewReport, add_event, apply_action, create_report
+from app.domain.reports import NewReport, apply_action, create_report
+from app.domain.sweep import sweep
 from app.domain.workflow import Action
 from app.passwords import hash_password
 from app.photos import MediaStore, process_photo
@@ -237,7 +238,6 @@ async def seed_demo(media: MediaStore, progress: Callable[[Iterable], Iterable] 
     if len(wards) != len(DEMO_WARDS):
         raise RuntimeError("the demo wards are missing: run `gandan import-units` first")
     staff_by_ward = {"11446": accounts["canbo.phulien"], "11443": accounts["canbo.kienan"]}
-    lead = accounts["lanhdao.phulien"]
 
     now = clock.now()
     plan = [(ward, n) for ward in wards for n in range(REPORTS_PER_WARD[ward["code"]])]
@@ -254,7 +254,11 @@ async def seed_demo(media: MediaStore, progress: Callable[[Iterable], Iterable] 
         lat, lon = _jitter(ward["lat"], ward["lon"], ward["area_km2"], rng)
         photo = process_photo(demo_photo(category, rng.randrange(10**9)))
         media.save(photo)
-        created_at = now - timedelta(days=rng.uniform(1, 50), minutes=rng.randint(0, 600))
+        # A resolved case awaits the reporter's answer for 7 days, so it must be recent to
+        # still be "resolved" rather than closed by the sweep.
+        awaiting_answer = bool(storyline) and storyline[-1] == Action.RESOLVE
+        age_days = rng.uniform(1, 4) if awaiting_answer else rng.uniform(1, 50)
+        created_at = now - timedelta(days=age_days, minutes=rng.randint(0, 600))
         report = await create_report(
             NewReport(
                 ward_id=ward["id"], category_id=categories[category],
@@ -276,17 +280,6 @@ async def seed_demo(media: MediaStore, progress: Callable[[Iterable], Iterable] 
         if storyline and storyline[-1] == Action.CLOSE:
             await Rating.insert(Rating(report=report["id"], person=residents[resident],
                                        stars=rng.choice([3, 4, 5, 5]), created_at=at))  # fmt: skip
-        overdue = report["deadline"] < now and storyline == [Action.ACCEPT, Action.START]
-        if overdue and ward["code"] == "11446":
-            # An overdue case in Phù Liễn: the apology slip the seed articles describe.
-            await add_event(
-                report["id"], "apology", actor_id=lead, at=report["deadline"] + timedelta(hours=1),
-                public_text="UBND phường xin lỗi vì chưa giải quyết đúng hẹn do phải phối hợp "
-                "với đơn vị cấp nước. Hẹn trả kết quả trước ngày mới ghi trên phiếu.",
-                data={"new_date": (now + timedelta(days=3)).date().isoformat(),
-                      "signer": "Nguyễn Văn Hùng", "signer_title": "Chủ tịch UBND phường"},
-            )  # fmt: skip
-            await Report.update({Report.escalated: True}).where(Report.id == report["id"])
-            await add_event(report["id"], "escalated", at=report["deadline"] + timedelta(hours=1),
-                            public_text="Quá hạn: đã báo cáo lên UBND thành phố.")  # fmt: skip
+    # Overdue demo cases get their apology slips and escalations the way real ones do.
+    await sweep(now)
     return added

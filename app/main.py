@@ -77,11 +77,11 @@ async def _sweep_forever(interval: float) -> None:
     """The deadline sweep inside the server. Every worker may run one: the sweep's marks make
     concurrent runs harmless, so no leader election is needed."""
     while True:
-        await asyncio.sleep(interval)
         try:
             await sweep()
         except Exception:  # a failed round must not stop the next; it is logged
             logger.exception("deadline sweep failed")
+        await asyncio.sleep(interval)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

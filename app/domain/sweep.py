@@ -22,7 +22,7 @@ from app.domain.deadlines import deadline_for
 from app.domain.policy import Role
 from app.domain.reports import add_event, apply_action
 from app.domain.workflow import OPEN_STATUSES, Action, IllegalTransition, Status
-from app.tables import Category, DeadlineMark, Report, StaffRole
+from app.tables import Category, DeadlineMark, Report, StaffRole, Ward
 
 CONFIRM_DAYS = 7
 AUTO_CLOSE_TEXT = "Tự động hoàn thành: người phản ánh không phản hồi trong 7 ngày."
@@ -54,8 +54,9 @@ async def _signer(ward_id: int) -> dict:
         .where(StaffRole.ward == ward_id, StaffRole.role == Role.WARD_LEAD)
         .first()
     )
-    if lead is None:
-        return {"signer": "", "signer_title": "Chủ tịch UBND"}
+    if lead is None:  # no lead has an account yet: the slip is signed by the office
+        ward = await Ward.select(Ward.name).where(Ward.id == ward_id).first()
+        return {"signer": "", "signer_title": f"Chủ tịch UBND {ward['name']}"}
     return {"signer": lead["person.display_name"], "signer_title": lead["person.title"]}
 
 
