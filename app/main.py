@@ -44,6 +44,30 @@ STATUS_LABELS = {
 }
 
 
+EVENT_LABELS = {
+    "created": N_("Report received"),
+    "reply": N_("Reply"),
+    "note": N_("Internal note"),
+    "supervision": N_("Supervision note"),
+    "assigned": N_("Assigned"),
+    "apology": N_("Apology and new date"),
+    "escalated": N_("Escalated to the province"),
+}
+
+
+def event_label(kind: str, to_status: str | None = None) -> str:
+    """What an event is called on a timeline: its new status, or what kind of event it is."""
+    if kind == "status" and to_status:
+        return i18n.gettext(STATUS_LABELS[Status(to_status)])
+    return i18n.gettext(EVENT_LABELS.get(kind, N_("Update")))
+
+
+def _iso_date(value: str) -> str:
+    """2026-11-25 → 25/11/2026, as dates are written in Vietnam."""
+    year, month, day = value.split("-")
+    return f"{day}/{month}/{year}"
+
+
 def _configure_jinja(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.add_extension("jinja2.ext.i18n")
@@ -51,6 +75,8 @@ def _configure_jinja(engine: JinjaTemplateEngine) -> None:
     env.globals["current_language"] = i18n.current_language.get
     env.globals["status_label"] = lambda status: i18n.gettext(STATUS_LABELS[Status(status)])
     env.globals["now"] = clock.now
+    env.globals["event_label"] = event_label
+    env.filters["vn_date"] = _iso_date
     env.filters["local"] = lambda dt, fmt="%d/%m/%Y %H:%M": dt.astimezone(clock.VIETNAM).strftime(fmt)
 
 
