@@ -25,7 +25,7 @@ from app.domain.workflow import Status
 from app.i18n import N_
 from app.photos import MAX_UPLOAD_BYTES
 from app.settings import PROJECT_ROOT, Settings, get_settings
-from app.web import api, auth, health, live, pages, reporting, staff
+from app.web import api, auth, health, live, pages, reporting, staff, transparency
 from app.web.language import LanguageMiddleware
 from app.web.live import make_channels
 from app.web.stores import make_stores
@@ -55,6 +55,15 @@ EVENT_LABELS = {
 }
 
 
+CHANNEL_LABELS = {
+    "web": N_("Website"),
+    "app": N_("App"),
+    "counter": N_("At the counter"),
+    "hotline": N_("Hotline"),
+    "open311": N_("Open311 partner"),
+}
+
+
 def event_label(kind: str, to_status: str | None = None) -> str:
     """What an event is called on a timeline: its new status, or what kind of event it is."""
     if kind == "status" and to_status:
@@ -76,6 +85,7 @@ def _configure_jinja(engine: JinjaTemplateEngine) -> None:
     env.globals["status_label"] = lambda status: i18n.gettext(STATUS_LABELS[Status(status)])
     env.globals["now"] = clock.now
     env.globals["event_label"] = event_label
+    env.globals["channel_label"] = lambda c: i18n.gettext(CHANNEL_LABELS.get(c, c))
     env.filters["vn_date"] = _iso_date
     env.filters["local"] = lambda dt, fmt="%d/%m/%Y %H:%M": dt.astimezone(clock.VIETNAM).strftime(fmt)
 
@@ -160,6 +170,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             staff.file_form,
             staff.file_for_resident,
             live.live,
+            transparency.ward_page,
+            transparency.province_page,
             health.healthz,
             create_static_files_router(path="/static", directories=[STATIC], name="static"),
             create_static_files_router(

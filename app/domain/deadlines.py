@@ -49,3 +49,25 @@ def working_days_between(start: date, end: date) -> int:
     if end < start:
         return -working_days_between(end, start)
     return _calendar(start.year).get_working_days_count(start + timedelta(days=1), end)
+
+
+# Office hours used to count "working hours" (e.g. acknowledged within 8 working hours):
+# two four-hour blocks, so one working day holds eight working hours.
+OFFICE_BLOCKS = ((time(8, 0), time(12, 0)), (time(13, 0), time(17, 0)))
+
+
+def working_hours_between(start: datetime, end: datetime, cap: float = 400.0) -> float:
+    """Office hours on working days between two instants (stops counting past `cap`)."""
+    if end <= start:
+        return 0.0
+    start, end = start.astimezone(VIETNAM), end.astimezone(VIETNAM)
+    hours, day = 0.0, start.date()
+    while day <= end.date() and hours < cap:
+        if is_working_day(day):
+            for opens, closes in OFFICE_BLOCKS:
+                block_start = max(start, datetime.combine(day, opens, tzinfo=VIETNAM))
+                block_end = min(end, datetime.combine(day, closes, tzinfo=VIETNAM))
+                if block_end > block_start:
+                    hours += (block_end - block_start).total_seconds() / 3600
+        day += timedelta(days=1)
+    return min(hours, cap)

@@ -1,0 +1,44 @@
+"""Public transparency pages: a ward's service index, a province's ranking of its wards."""
+
+from __future__ import annotations
+
+from litestar import get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Template
+
+from app.charts import monthly_bars, score_bar
+from app.domain.public import category_list, recent_reports
+from app.domain.service_index import FORMULA, WEIGHTS
+from app.domain.transparency import province_by_code, province_ranking, ward_by_code, ward_index
+from app.i18n import gettext as _
+
+
+@get("/wards/{code:str}", include_in_schema=False)
+async def ward_page(code: FromPath[str]) -> Template:
+    ward = await ward_by_code(code)
+    if ward is None:
+        raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
+    index = await ward_index(ward["id"])
+    chart = monthly_bars(
+        index.monthly, (_("Reports received"), _("Reports resolved")), _("Reports per month")
+    )
+    categories = {c["code"]: c for c in await category_list()}
+    return Template("ward.html", context={
+        "ward": ward, "index": index, "chart": chart, "categories": categories,
+        "reports": await recent_reports(limit=10, ward_codes=[ward["code"]]),
+    })  # fmt: skip
+
+
+@get("/provinces/{code:str}", include_in_schema=False)
+async def province_page(code: FromPath[str]) -> Template:
+    province = await province_by_code(code)
+    if province is None:
+        raise NotFoundException(_("There is no province with the code %(code)s.") % {"code": code})
+    ranking = await province_ranking(province["id"])
+    for ward in ranking:
+        ward["bar"] = score_bar(ward["index"].score)
+    return Template("province.html", context={
+        "province": province, "ranking": ranking, "formula": FORMULA, "weights": WEIGHTS,
+        "ranked": sum(1 for w in ranking if w["rank"]),
+    })  # fmt: skip
