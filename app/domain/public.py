@@ -3,9 +3,13 @@ so the reporter's contact data (name unless shown, phone, email, device) cannot 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from piccolo.query.functions.aggregate import Count
+from piccolo.engine import engine_finder
+from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.query.functions.aggregate import Avg, Count
+from piccolo.querystring import QueryString
 
 from app.photos import media_name
 from app.tables import Category, Photo, Report, ReportEvent, Ward
@@ -70,23 +74,59 @@ async def recent_reports(limit: int = 12, ward_codes: list[str] | None = None) -
     ]
 
 
-async def list_reports(
-    bbox: tuple[float, float, float, float] | None = None,
-    status: str | None = None,
-    category: str | None = None,
-    limit: int = 200,
-) -> list[dict]:
-    """Public summaries, newest first, inside (west, south, east, north) when given."""
-    query = Report.select(*_SUMMARY_COLUMNS).order_by(Report.created_at, ascending=False)
-    if bbox:
-        west, south, east, north = bbox
-        query = query.where(Report.lon >= west, Report.lon <= east, Report.lat >= south, Report.lat <= north)
-    if status:
-        query = query.where(Report.status == status)
-    if category:
-        query = query.where(Report.category.code == category)
-    rows = await query.limit(limit)
+@dataclass(frozen=True)
+class ReportFilter:
+    """The public filters shared by the map, the list API, the exports and the feeds."""
+
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+    status: str | None = None
+    category: str | None = None
+    ward: str | None = None
+    since: datetime | None = None
+
+    def apply(self, query):
+        if self.bbox:
+            west, south, east, north = self.bbox
+            query = query.where(
+                Report.lat >= south, Report.lat <= north, Report.lon >= west, Report.lon <= east
+            )
+        if self.status:
+            query = query.where(Report.status == self.status)
+        if self.category:
+            query = query.where(Report.category.code == self.category)
+        if self.ward:
+            query = query.where(Report.ward.code == self.ward)
+        if self.since:
+            query = query.where(Report.created_at >= self.since)
+        return query
+
+
+EVERYTHING = ReportFilter()
+
+
+async def list_reports(chosen: ReportFilter = EVERYTHING, limit: int = 200, offset: int = 0) -> list[dict]:
+    """Public summaries, newest first."""
+    query = chosen.apply(Report.select(*_SUMMARY_COLUMNS)).order_by(Report.created_at, ascending=False)
+    rows = await query.limit(limit).offset(offset)
     return [_summary(r) for r in rows]
+
+
+async def clusters(chosen: ReportFilter, cell_degrees: float, limit: int = 2000) -> list[dict]:
+    """Reports grouped on a grid of `cell_degrees`, for the map when zoomed out: a count and
+    the mean position per cell. Computed in the database, so a million reports stay cheap."""
+    # Grid cells by integer division; SQLite truncates with CAST, PostgreSQL needs FLOOR.
+    if isinstance(engine_finder(), SQLiteEngine):
+        cell = "CAST((reports.lat + 90) / {} AS INTEGER), CAST((reports.lon + 180) / {} AS INTEGER)"
+    else:
+        cell = "FLOOR((reports.lat + 90) / {}), FLOOR((reports.lon + 180) / {})"
+    query = chosen.apply(
+        Report.select(Count(alias="n"), Avg(Report.lat, alias="lat"), Avg(Report.lon, alias="lon"))
+    )
+    grouped = QueryString(
+        f"{{}} GROUP BY {cell} LIMIT {int(limit)}", query.querystrings[0], cell_degrees, cell_degrees
+    )
+    rows = await engine_finder().run_querystring(grouped)
+    return [{"count": r["n"], "lat": round(r["lat"], 5), "lon": round(r["lon"], 5)} for r in rows]
 
 
 async def report_view(code: str) -> dict | None:

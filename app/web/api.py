@@ -7,17 +7,19 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.params import Body, FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_422_UNPROCESSABLE_ENTITY
 
-from app.domain.public import category_list, list_reports, report_view
+from app.domain.public import ReportFilter, category_list, clusters, list_reports, report_view
 from app.domain.routing import OutsideVietnam, locator
 from app.domain.submission import SubmissionError, submit
 from app.i18n import gettext as _
 from app.photos import MediaStore
 from app.settings import get_settings
+from app.web.filters import provide_report_filter
 from app.web.forms import read_submission
 from app.web.live import announce_new
 from app.web.residents import device_person_id
@@ -39,6 +41,11 @@ class ReportUpload:
     phone: str | None = None
     email: str | None = None
     show_name: bool = False
+
+
+FILTERED = {"report_filter": Provide(provide_report_filter)}
+SINGLE_MARKERS_FROM_ZOOM = 15
+MAP_MARKER_LIMIT = 1000
 
 
 class SubmissionRefused(HTTPException):
@@ -124,21 +131,28 @@ class ApiV1(Controller):
             raise NotFoundException(_("No report has the tracking code %(code)s.") % {"code": code})
         return view
 
-    @get("/reports", summary="Reports in a bounding box, public view")
+    @get("/reports", summary="Public reports, newest first, filtered", dependencies=FILTERED)
     async def search(
         self,
-        bbox: Annotated[str | None, QueryParameter(description="west,south,east,north")] = None,
-        status: FromQuery[str | None] = None,
-        category: FromQuery[str | None] = None,
+        report_filter: NamedDependency[ReportFilter],
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[dict]:
-        box = None
-        if bbox:
-            try:
-                west, south, east, north = (float(v) for v in bbox.split(","))
-            except ValueError:
-                raise ValidationException(_("bbox must be four numbers: west,south,east,north")) from None
-            if not (west < east and south < north):
-                raise ValidationException(_("bbox must be four numbers: west,south,east,north"))
-            box = (west, south, east, north)
-        return await list_reports(bbox=box, status=status, category=category, limit=limit)
+        return await list_reports(report_filter, limit=limit, offset=offset)
+
+    @get("/map", summary="What the public map shows: clusters when zoomed out, reports when in",
+         dependencies=FILTERED)  # fmt: skip
+    async def map_layer(
+        self,
+        report_filter: NamedDependency[ReportFilter],
+        zoom: Annotated[int, QueryParameter(ge=0, le=22)],
+    ) -> dict:
+        if report_filter.bbox is None:
+            raise ValidationException(_("bbox must be four numbers: west,south,east,north"))
+        if zoom >= SINGLE_MARKERS_FROM_ZOOM:
+            return {"reports": [
+                {k: r[k] for k in ("code", "status", "lat", "lon")} | {"category": r["category"]["code"]}
+                for r in await list_reports(report_filter, limit=MAP_MARKER_LIMIT)
+            ]}  # fmt: skip
+        # A cell of about 60 screen pixels at this zoom (256-pixel tiles).
+        return {"clusters": await clusters(report_filter, cell_degrees=360 / 2**zoom / 256 * 60)}

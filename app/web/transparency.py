@@ -12,6 +12,7 @@ from app.domain.public import category_list, recent_reports
 from app.domain.service_index import FORMULA, WEIGHTS
 from app.domain.transparency import province_by_code, province_ranking, ward_by_code, ward_index
 from app.i18n import gettext as _
+from app.settings import get_settings
 
 
 @get("/wards/{code:str}", include_in_schema=False)
@@ -42,3 +43,9 @@ async def province_page(code: FromPath[str]) -> Template:
         "province": province, "ranking": ranking, "formula": FORMULA, "weights": WEIGHTS,
         "ranked": sum(1 for w in ranking if w["rank"]),
     })  # fmt: skip
+
+
+@get("/map", include_in_schema=False)
+async def map_page() -> Template:
+    return Template("map.html", context={"categories": await category_list(),
+                                         "tiles_url": get_settings().map_tiles_url})  # fmt: skip

@@ -1,0 +1,84 @@
+"""The public map layer, the exports and the feeds: filters, round trips, no personal data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from app.demo import DEMO_RESIDENTS, seed_demo
+from app.photos import MediaStore
+from app.tables import Report
+
+
+@pytest.fixture
+async def demo(client, settings):
+    await seed_demo(MediaStore(settings.media_dir))
+    return client
+
+
+async def test_map_layer_clusters_when_zoomed_out_and_lists_when_in(demo):
+    far = (await demo.get("/api/v1/map", params={"bbox": "102,8,118,24", "zoom": 5})).json()
+    assert sum(c["count"] for c in far["clusters"]) == await Report.count()
+    assert len(far["clusters"]) < 5  # the Hải Phòng demo is one spot from that far
+    near = (await demo.get("/api/v1/map", params={"bbox": "106.4,20.7,106.8,20.95", "zoom": 16,
+                                                  "status": "closed"})).json()  # fmt: skip
+    closed = await Report.count().where(Report.status == "closed")
+    assert len(near["reports"]) == closed and {r["status"] for r in near["reports"]} == {"closed"}
+    assert (await demo.get("/api/v1/map", params={"zoom": 5})).status_code == 400
+    assert (await demo.get("/api/v1/map", params={"bbox": "1,2,3", "zoom": 5})).status_code == 400
+
+
+async def test_csv_export_round_trips_and_honours_filters(demo):
+    response = await demo.get("/export/reports.csv", params={"ward": "11446"})
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+    stored = {r["code"]: r for r in await Report.select(Report.code, Report.lat, Report.status)
+              .where(Report.ward.code == "11446")}  # fmt: skip
+    assert {r["code"] for r in rows} == set(stored)
+    for row in rows:
+        assert float(row["lat"]) == pytest.approx(stored[row["code"]]["lat"])
+        assert row["status"] == stored[row["code"]]["status"] and row["ward"] == "Phường Phù Liễn"
+
+
+async def test_geojson_export_round_trips(demo):
+    collection = (await demo.get("/export/reports.geojson", params={"category": "waste"})).json()
+    assert collection["type"] == "FeatureCollection"
+    codes = {f["properties"]["code"] for f in collection["features"]}
+    assert codes == {
+        r["code"] for r in await Report.select(Report.code).where(Report.category.code == "waste")
+    }
+    lon, lat = collection["features"][0]["geometry"]["coordinates"]
+    assert 106 < lon < 107 and 20 < lat < 21
+
+
+async def test_atom_feeds_per_ward_and_category(demo):
+    atom = "{http://www.w3.org/2005/Atom}"
+    ward = ET.fromstring((await demo.get("/wards/11446/feed.atom")).content)
+    entries = ward.findall(f"{atom}entry")
+    assert entries and all("Phù Liễn" in e.find(f"{atom}title").text for e in entries)
+    published = [e.find(f"{atom}published").text for e in entries]
+    assert published == sorted(published, reverse=True)
+    category = ET.fromstring((await demo.get("/categories/roads/feed.atom")).content)
+    assert category.find(f"{atom}title").text.endswith("Đường sá, cầu cống, vỉa hè")
+    assert (await demo.get("/categories/nope/feed.atom")).status_code == 404
+
+
+async def test_no_open_data_surface_carries_personal_data(demo):
+    rows = await Report.select(Report.reporter_name, Report.show_name)
+    # Names that no report shows publicly (a resident may show their name on another report).
+    reporter_names = {r["reporter_name"] for r in rows} - {r["reporter_name"] for r in rows if r["show_name"]}
+    paths = ["/map", "/export/reports.csv", "/export/reports.geojson", "/wards/11446/feed.atom",
+             "/categories/roads/feed.atom", "/api/v1/map?bbox=106,20,107,21&zoom=16", "/wards/11446",
+             "/provinces/31", "/api/v1/reports?limit=1000", "/"]  # fmt: skip
+    for path in paths:
+        text = (await demo.get(path)).text
+        digits = re.sub(r"\D", "", text)
+        for name, phone, email in DEMO_RESIDENTS:
+            assert re.sub(r"\D", "", phone) not in digits, path
+            assert not email or email not in text, path
+            if name in reporter_names:
+                assert name not in text, path
