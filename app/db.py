@@ -80,3 +80,10 @@ def for_update(query):
     if isinstance(engine_finder(), SQLiteEngine):
         return query
     return query.lock_rows()
+
+
+def contains(column, pattern: str):
+    """Case-insensitive LIKE: ILIKE on PostgreSQL; SQLite's LIKE already ignores (ASCII) case."""
+    if isinstance(engine_finder(), SQLiteEngine):
+        return column.like(pattern)
+    return column.ilike(pattern)

@@ -282,4 +282,68 @@ async def seed_demo(media: MediaStore, progress: Callable[[Iterable], Iterable] 
                                        stars=rng.choice([3, 4, 5, 5]), created_at=at))  # fmt: skip
     # Overdue demo cases get their apology slips and escalations the way real ones do.
     await sweep(now)
+    await ensure_demo_actions(media, accounts["lanhdao.phulien"])
     return added
+
+
+DEMO_ACTIONS = [
+    (
+        "plan",
+        "Kế hoạch cải tạo hệ thống thoát nước các ngõ trên đường Trần Thành Ngọ năm 2027",
+        "UBND phường công khai kế hoạch cải tạo 1,2 km rãnh thoát nước tại 6 ngõ thường xuyên ngập úng. "
+        "Thời gian thi công dự kiến từ tháng 3 đến tháng 6 năm 2027.\nMời bà con góp ý tại bộ phận một cửa.",
+    ),
+    (
+        "budget",
+        "Công khai dự toán ngân sách phường năm 2027",
+        "Tổng dự toán chi ngân sách phường năm 2027, trong đó chi sửa chữa hạ tầng đô thị và chiếu sáng.",
+    ),
+    (
+        "inspection",
+        "Kết quả kiểm tra việc thu gom rác thải tại khu dân cư số 4",
+        "Đoàn kiểm tra đã làm việc với đơn vị thu gom; yêu cầu tăng tần suất thu gom lên hằng ngày.",
+    ),
+]
+
+
+def demo_pdf(title: str) -> bytes:
+    """A one-page PDF drawn with Pillow: enough to show how documents are published."""
+    page = Image.new("RGB", (1240, 1754), "white")  # A4 at 150 dpi
+    draw = ImageDraw.Draw(page)
+    draw.rectangle([80, 80, 1160, 220], outline=(179, 38, 30), width=6)
+    draw.text((110, 120), "UBND PHUONG PHU LIEN", fill=(179, 38, 30))
+    draw.text((110, 260), title.encode("ascii", "ignore").decode() or "Document", fill="black")
+    for line in range(12):
+        draw.line([110, 340 + line * 60, 1130, 340 + line * 60], fill=(200, 200, 200), width=3)
+    out = io.BytesIO()
+    page.save(out, "PDF", resolution=150)
+    return out.getvalue()
+
+
+async def ensure_demo_actions(media: MediaStore, lead_id: int) -> None:
+    from app.domain.accounts import load_actor
+    from app.domain.actions import NewAction, Upload, publish
+    from app.tables import GovernmentAction
+
+    lead = await load_actor(lead_id)
+    resolved = await Report.select(Report.code).where(
+        Report.ward.code == "11446",
+        Report.category.code == "waste",
+        Report.status.is_in(["resolved", "closed"]),
+    )
+    for kind, title, body in DEMO_ACTIONS:
+        if await GovernmentAction.exists().where(GovernmentAction.title == title):
+            continue
+        answers = [r["code"] for r in resolved] if kind == "inspection" else []
+        await publish(
+            lead,
+            NewAction(
+                ward_code="11446",
+                kind=kind,
+                title=title,
+                body=body,
+                report_codes=answers,
+                attachments=[Upload("van-ban.pdf", demo_pdf(title))],
+            ),
+            media,
+        )

@@ -25,7 +25,7 @@ from app.domain.workflow import Status
 from app.i18n import N_
 from app.photos import MAX_UPLOAD_BYTES
 from app.settings import PROJECT_ROOT, Settings, get_settings
-from app.web import api, auth, health, live, opendata, pages, reporting, staff, transparency
+from app.web import actions, api, auth, health, live, opendata, pages, reporting, staff, transparency
 from app.web.language import LanguageMiddleware
 from app.web.live import make_channels
 from app.web.stores import make_stores
@@ -173,6 +173,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             transparency.ward_page,
             transparency.province_page,
             transparency.map_page,
+            actions.action_list,
+            actions.action_page,
+            actions.action_form,
+            actions.action_publish,
             opendata.export_csv,
             opendata.export_geojson,
             opendata.ward_feed,

@@ -170,6 +170,10 @@ class MediaStore:
             Path(tmp).unlink(missing_ok=True)
             raise
 
+    def keep_document(self, digest: str, data: bytes) -> None:
+        """A published PDF, served as it was sent."""
+        self._write(self.root / "docs" / f"{digest}.pdf", data)
+
     def keep(self, digest: str, original: bytes) -> None:
         """Keep an upload as it came (only where ORIGINALS_DIR is set; never served)."""
         self._write(self.root / digest[:2] / f"{digest}.original", original)

@@ -236,3 +236,21 @@ class DeadlineMark(Table, tablename="deadline_marks"):
     kind = Varchar(length=10)
     deadline = Timestamptz()
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ActionAttachment(Table, tablename="action_attachments"):
+    """A PDF or an image published with a government action; files addressed by SHA-256."""
+
+    action = ForeignKey(GovernmentAction, on_delete=OnDelete.cascade, index=True)
+    filename = Varchar(length=200)
+    kind = Varchar(length=10)  # pdf | image
+    digest = Varchar(length=64)
+    size = Integer()
+    position = SmallInt(default=0)
+
+
+class ActionReport(Table, tablename="action_reports"):
+    """A government action answers a report; the report's page shows it. Unique per pair."""
+
+    action = ForeignKey(GovernmentAction, on_delete=OnDelete.cascade, index=True)
+    report = ForeignKey(Report, on_delete=OnDelete.cascade, index=True)

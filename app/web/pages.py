@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app import clock
+from app.domain.actions import for_report as actions_for_report
 from app.domain.feedback import FeedbackError, answer, can_confirm, can_rate, rate
 from app.domain.public import active_wards, recent_reports, report_view
 from app.i18n import gettext as _
@@ -50,6 +51,7 @@ async def report_page_context(request: Request, report: dict, feedback_error: st
         "report": report,
         **relation,
         "feedback_error": feedback_error,
+        "actions": await actions_for_report(report["code"]),
         "just_filed": request.query_params.get("new") == "1",
         "url": f"{str(request.base_url).rstrip('/')}/r/{report['code']}",
     }

@@ -8,6 +8,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from app.charts import monthly_bars, score_bar
+from app.domain.actions import search as search_actions
 from app.domain.public import category_list, recent_reports
 from app.domain.service_index import FORMULA, WEIGHTS
 from app.domain.transparency import province_by_code, province_ranking, ward_by_code, ward_index
@@ -28,6 +29,7 @@ async def ward_page(code: FromPath[str]) -> Template:
     return Template("ward.html", context={
         "ward": ward, "index": index, "chart": chart, "categories": categories,
         "reports": await recent_reports(limit=10, ward_codes=[ward["code"]]),
+        "actions": await search_actions(ward_code=ward["code"], limit=5),
     })  # fmt: skip
 
 
