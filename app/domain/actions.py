@@ -140,7 +140,8 @@ async def search(
         select = select.where(GovernmentAction.kind == kind)
     for word in query.split()[:8]:
         pattern = f"%{word}%"
-        in_title, in_body = contains(GovernmentAction.title, pattern), contains(GovernmentAction.body, pattern)
+        in_title = contains(GovernmentAction.title, pattern)
+        in_body = contains(GovernmentAction.body, pattern)
         select = select.where(in_title | in_body)
     return await select.limit(limit).offset(offset)
 
