@@ -74,11 +74,12 @@ def cmd_import_boundaries(args) -> int:
 
 
 def _print_demo_logins() -> None:
-    from app.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+    from app.demo import DEMO_ACCOUNTS, DEMO_API_KEY, DEMO_PASSWORD
 
     print(f"\nDemo accounts (password: {DEMO_PASSWORD}):")
     for account in DEMO_ACCOUNTS:
         print(f"  {account.username:<18} {account.title}")
+    print(f"Demo Open311 API key: {DEMO_API_KEY}")
 
 
 def cmd_seed_demo(args) -> int:
@@ -132,6 +133,14 @@ def cmd_sweep(args) -> int:
     result = _run(sweep)
     print(f"Warned of deadlines: {result.warned}. Apology slips: {result.apologised}. "
           f"Closed after 7 days: {result.auto_closed}.")  # fmt: skip
+    return 0
+
+
+def cmd_create_api_key(args) -> int:
+    from app.domain.open311 import issue_key
+
+    key = _run(lambda: issue_key(args.name))
+    print(f"Open311 API key for {args.name} (shown once, keep it safe):\n{key}")
     return 0
 
 
@@ -203,6 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--province", help="province code for province_supervisor, e.g. 31")
     user.add_argument("--admin", action="store_true", help="administrator of the installation")
     user.set_defaults(func=cmd_create_user)
+
+    api_key = sub.add_parser("create-api-key", help="issue an Open311 API key to a partner")
+    api_key.add_argument("name", help="who the key is for")
+    api_key.set_defaults(func=cmd_create_api_key)
 
     sub.add_parser("sweep", help="deadline warnings, apology slips and auto-closing, once (cron)"
                    ).set_defaults(func=cmd_sweep)  # fmt: skip

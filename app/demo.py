@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from app import clock
 from app.domain.categories import ensure_default_categories
+from app.domain.open311 import issue_key, key_is_valid
 from app.domain.reports import NewReport, apply_action, create_report
 from app.domain.sweep import sweep
 from app.domain.workflow import Action
@@ -26,6 +27,7 @@ from app.photos import MediaStore, process_photo
 from app.tables import Category, Person, Province, Rating, Report, StaffRole, Ward
 
 DEMO_PASSWORD = "gandan-demo"
+DEMO_API_KEY = "gandan-demo-key"
 # Ward codes from vietnamadminunits: the Hải Phòng wards named in the seed articles.
 DEMO_WARDS = {
     "11446": "Phù Liễn",
@@ -283,6 +285,8 @@ async def seed_demo(media: MediaStore, progress: Callable[[Iterable], Iterable] 
     # Overdue demo cases get their apology slips and escalations the way real ones do.
     await sweep(now)
     await ensure_demo_actions(media, accounts["lanhdao.phulien"])
+    if not await key_is_valid(DEMO_API_KEY):
+        await issue_key("Demo Open311 partner", accounts["admin"], key=DEMO_API_KEY)
     return added
 
 

@@ -28,6 +28,7 @@ from app.settings import PROJECT_ROOT, Settings, get_settings
 from app.web import actions, api, auth, health, live, opendata, pages, reporting, staff, transparency
 from app.web.language import LanguageMiddleware
 from app.web.live import make_channels
+from app.web.open311 import open311_router
 from app.web.stores import make_stores
 
 logger = logging.getLogger("gandan")
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             actions.action_page,
             actions.action_form,
             actions.action_publish,
+            open311_router,
             opendata.export_csv,
             opendata.export_geojson,
             opendata.ward_feed,

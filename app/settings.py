@@ -37,6 +37,7 @@ class Settings:
     duplicate_radius_m: int = 100
     originals_dir: Path | None = None  # originals kept here (never served) only when set
     map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    open311_fetch_private: bool = False  # let Open311 media_url reach private addresses
     sweep_interval_seconds: int = 300  # the deadline sweep inside the server; 0: only by cron
 
     @property
@@ -145,6 +146,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise SettingsError("SWEEP_INTERVAL_SECONDS", "must be 0 (off) or more")
 
     return Settings(
+        open311_fetch_private=env.get("OPEN311_MEDIA_FETCH_PRIVATE", "").strip().lower()
+        in ("1", "true", "yes"),
         sweep_interval_seconds=sweep_interval,
         duplicate_radius_m=radius,
         originals_dir=originals_dir,

@@ -254,3 +254,13 @@ class ActionReport(Table, tablename="action_reports"):
 
     action = ForeignKey(GovernmentAction, on_delete=OnDelete.cascade, index=True)
     report = ForeignKey(Report, on_delete=OnDelete.cascade, index=True)
+
+
+class ApiKey(Table, tablename="api_keys"):
+    """A key an admin issued to a partner for Open311 POST requests; only its hash is kept."""
+
+    name = Varchar(length=120)
+    key_hash = Varchar(length=64, unique=True)
+    created_by = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -15,7 +15,7 @@ from app.tables import Ward
 GANDAN = str(Path(sys.executable).parent / "gandan")
 
 
-@pytest.mark.parametrize("command", ["serve", "migrate", "import-units", "import-boundaries",
+@pytest.mark.parametrize("command", ["serve", "migrate", "import-units", "import-boundaries", "sweep", "create-api-key",
                                      "seed-demo", "create-user", "backup"])  # fmt: skip
 def test_every_command_has_help(command):
     done = subprocess.run([GANDAN, command, "--help"], capture_output=True, text=True)
