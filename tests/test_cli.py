@@ -15,8 +15,11 @@ from app.tables import Ward
 GANDAN = str(Path(sys.executable).parent / "gandan")
 
 
-@pytest.mark.parametrize("command", ["serve", "migrate", "import-units", "import-boundaries", "sweep", "create-api-key",
-                                     "seed-demo", "create-user", "backup"])  # fmt: skip
+COMMANDS = ["serve", "migrate", "import-units", "import-boundaries", "sweep", "create-api-key", "seed-demo",
+            "create-user", "backup"]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help(command):
     done = subprocess.run([GANDAN, command, "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "usage: gandan " + command in done.stdout
