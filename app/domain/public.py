@@ -12,7 +12,7 @@ from piccolo.query.functions.aggregate import Avg, Count
 from piccolo.querystring import QueryString
 
 from app.photos import media_name
-from app.tables import Category, Photo, Report, ReportEvent, Ward
+from app.tables import Category, Photo, Rating, Report, ReportEvent, Ward
 
 
 def photo_urls(digest: str) -> dict:
@@ -139,6 +139,8 @@ async def report_view(code: str) -> dict | None:
         return None
     view = _summary(row)
     view["reporter_name"] = row["reporter_name"] if row["show_name"] else None
+    rating = await Rating.select(Rating.stars).where(Rating.report == row["id"]).first()
+    view["rating"] = rating["stars"] if rating else None
     photos = (
         await Photo.select(Photo.digest, Photo.stage)
         .where(Photo.report == row["id"])
