@@ -1,12 +1,15 @@
-"""`python -m bench [photos|routing]`: print figures, each against a baseline of the same run."""
+"""`python -m bench [photos|routing|bbox …]`: print figures, each against a baseline of the same run."""
 
 import sys
 
-from bench import photos, routing
+from bench import bbox, photos, routing
 
-SUITES = {"photos": photos.main, "routing": routing.main}
+SUITES = {"photos": photos.main, "routing": routing.main, "bbox": bbox.main}
 
 if __name__ == "__main__":
-    chosen = sys.argv[1:] or list(SUITES)
-    for name in chosen:
-        SUITES[name]()
+    # `python -m bench` runs the quick suites; `python -m bench bbox [options]` the map one.
+    if len(sys.argv) > 1 and sys.argv[1] == "bbox":
+        bbox.main(sys.argv[2:])
+    else:
+        for name in sys.argv[1:] or ["photos", "routing"]:
+            SUITES[name]()

@@ -70,6 +70,7 @@ async def database(migrated_database):
     """A database holding only the administrative units, at the start of every test."""
     from piccolo.engine import engine_finder
 
+    from app.domain.public import forget_unit_counts
     from app.domain.routing import forget_locator
 
     async def empty():
@@ -77,6 +78,7 @@ async def database(migrated_database):
             await engine_finder().run_ddl(f"DELETE FROM {table}")
         await engine_finder().run_ddl("UPDATE wards SET boundary = NULL WHERE boundary IS NOT NULL")
         forget_locator()
+        forget_unit_counts()
         shutil.rmtree(migrated_database.media_dir, ignore_errors=True)
 
     await empty()

@@ -23,7 +23,11 @@ async def demo(client, settings):
 async def test_map_layer_clusters_when_zoomed_out_and_lists_when_in(demo):
     far = (await demo.get("/api/v1/map", params={"bbox": "102,8,118,24", "zoom": 5})).json()
     assert sum(c["count"] for c in far["clusters"]) == await Report.count()
-    assert len(far["clusters"]) < 5  # the Hải Phòng demo is one spot from that far
+    assert len(far["clusters"]) == 1  # from that far, a province is one spot
+    wards = (await demo.get("/api/v1/map", params={"bbox": "106,20.5,107,21.2", "zoom": 9})).json()
+    assert len(wards["clusters"]) == 5  # the five demo wards, at their centroids
+    grid = (await demo.get("/api/v1/map", params={"bbox": "106.4,20.7,106.8,20.95", "zoom": 12})).json()
+    assert sum(c["count"] for c in grid["clusters"]) == await Report.count()
     near = (await demo.get("/api/v1/map", params={"bbox": "106.4,20.7,106.8,20.95", "zoom": 16,
                                                   "status": "closed"})).json()  # fmt: skip
     closed = await Report.count().where(Report.status == "closed")

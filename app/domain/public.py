@@ -3,6 +3,7 @@ so the reporter's contact data (name unless shown, phone, email, device) cannot 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -129,6 +130,57 @@ async def clusters(chosen: ReportFilter, cell_degrees: float, limit: int = 2000)
     return [{"count": r["n"], "lat": round(r["lat"], 5), "lon": round(r["lon"], 5)} for r in rows]
 
 
+# Zoomed out, the map groups by administrative unit instead of scanning the box: one count
+# per ward (an index walk over `reports.ward`), placed at the ward's centroid, and merged per
+# province when the whole country is in view. The same counts serve everyone looking at the
+# map for a minute, so a popular front page costs one query a minute per process.
+BY_WARD_BELOW_ZOOM = 10
+BY_PROVINCE_BELOW_ZOOM = 7
+UNIT_COUNTS_TTL_SECONDS = 60
+_unit_counts: dict[tuple, tuple[float, dict[int, int]]] = {}
+
+
+async def _counts_per_ward(chosen: ReportFilter) -> dict[int, int]:
+    key = (chosen.status, chosen.category, chosen.ward, chosen.since.date() if chosen.since else None)
+    cached = _unit_counts.get(key)
+    if cached and time.monotonic() - cached[0] < UNIT_COUNTS_TTL_SECONDS:
+        return cached[1]
+    unboxed = ReportFilter(
+        status=chosen.status, category=chosen.category, ward=chosen.ward, since=chosen.since
+    )
+    rows = await unboxed.apply(Report.select(Report.ward, Count(alias="n"))).group_by(Report.ward)
+    counts = {r["ward"]: r["n"] for r in rows}
+    _unit_counts[key] = (time.monotonic(), counts)
+    return counts
+
+
+def forget_unit_counts() -> None:
+    _unit_counts.clear()
+
+
+async def unit_clusters(chosen: ReportFilter, zoom: int) -> list[dict]:
+    """Report counts per ward (or per province when zoomed far out) inside the view's box."""
+    from app.domain.routing import locator
+
+    places = (await locator()).places
+    by_id = {p.id: p for p in places}
+    west, south, east, north = chosen.bbox or (-180, -90, 180, 90)
+    groups: dict[str, list] = {}
+    for ward_id, count in (await _counts_per_ward(chosen)).items():
+        place = by_id.get(ward_id)
+        if place is None:
+            continue
+        key = place.province_code if zoom < BY_PROVINCE_BELOW_ZOOM else place.code
+        total, lat, lon = groups.get(key, (0, 0.0, 0.0))
+        groups[key] = (total + count, lat + place.lat * count, lon + place.lon * count)
+    result = []
+    for total, lat_sum, lon_sum in groups.values():
+        lat, lon = lat_sum / total, lon_sum / total
+        if south <= lat <= north and west <= lon <= east:
+            result.append({"count": total, "lat": round(lat, 5), "lon": round(lon, 5)})
+    return result
+
+
 async def report_view(code: str) -> dict | None:
     row = (
         await Report.select(*_SUMMARY_COLUMNS, Report.show_name, Report.reporter_name)
@@ -158,25 +210,31 @@ async def report_view(code: str) -> dict | None:
 
 
 async def active_wards(since: datetime, limit: int = 6) -> list[dict]:
-    """The wards with the most reports since `since`, with their counts by status."""
+    """The wards with the most reports since `since`, with their counts by status.
+
+    The ranking reuses the map's cached per-ward counts; only the few wards shown are then
+    counted by status, so the front page stays cheap at millions of reports."""
+    per_ward = await _counts_per_ward(ReportFilter(since=since))
+    busiest = sorted(per_ward, key=lambda w: -per_ward[w])[:limit]
     rows = (
         await Report.select(Report.ward, Report.status, Count(alias="n"))
-        .where(Report.created_at >= since)
+        .where(Report.ward.is_in(busiest or [0]), Report.created_at >= since)
         .group_by(Report.ward, Report.status)
     )
-    by_ward: dict[int, dict[str, int]] = {}
+    by_ward: dict[int, dict[str, int]] = {w: {} for w in busiest}
     for row in rows:
-        by_ward.setdefault(row["ward"], {})[row["status"]] = row["n"]
-    busiest = sorted(by_ward, key=lambda w: -sum(by_ward[w].values()))[:limit]
-    wards = {w["id"]: w for w in await Ward.select(Ward.id, Ward.code, Ward.name).where(
-        Ward.id.is_in(busiest or [0]))}  # fmt: skip
+        by_ward[row["ward"]][row["status"]] = row["n"]
+    wards = {
+        w["id"]: w
+        for w in await Ward.select(Ward.id, Ward.code, Ward.name).where(Ward.id.is_in(busiest or [0]))
+    }
     return [
         {
             "code": wards[w]["code"],
             "name": wards[w]["name"],
             "counts": by_ward[w],
             "total": sum(by_ward[w].values()),
-        }  # fmt: skip
+        }
         for w in busiest
     ]
 

@@ -13,7 +13,15 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_422_UNPROCESSABLE_ENTITY
 
-from app.domain.public import ReportFilter, category_list, clusters, list_reports, report_view
+from app.domain.public import (
+    BY_WARD_BELOW_ZOOM,
+    ReportFilter,
+    category_list,
+    clusters,
+    list_reports,
+    report_view,
+    unit_clusters,
+)
 from app.domain.routing import OutsideVietnam, locator
 from app.domain.submission import SubmissionError, submit
 from app.i18n import gettext as _
@@ -154,5 +162,7 @@ class ApiV1(Controller):
                 {k: r[k] for k in ("code", "status", "lat", "lon")} | {"category": r["category"]["code"]}
                 for r in await list_reports(report_filter, limit=MAP_MARKER_LIMIT)
             ]}  # fmt: skip
+        if zoom < BY_WARD_BELOW_ZOOM:
+            return {"clusters": await unit_clusters(report_filter, zoom)}
         # A cell of about 60 screen pixels at this zoom (256-pixel tiles).
         return {"clusters": await clusters(report_filter, cell_degrees=360 / 2**zoom / 256 * 60)}
