@@ -156,8 +156,10 @@ def scenarios(rng: random.Random) -> dict[str, list[str]]:
     return {
         "list: a street-sized box (≈1 km), 200 newest": [
             f"/api/v1/reports?bbox={box(0.01)}&limit=200" for _ in range(PATHS)],
-        "map: a district-sized box (≈20 km), zoom 16 markers": [
-            f"/api/v1/map?bbox={box(0.2)}&zoom=16" for _ in range(PATHS)],
+        "map: a phone's view at zoom 16 (≈2 km), markers": [
+            f"/api/v1/map?bbox={box(0.02)}&zoom=16" for _ in range(PATHS)],
+        "map: a district at zoom 12 (≈30 km), grid clusters": [
+            f"/api/v1/map?bbox={box(0.3)}&zoom=12" for _ in range(PATHS)],
         "map: a province (≈1°), zoom 10 grid clusters": [
             f"/api/v1/map?bbox={box(1.0)}&zoom=10" for _ in range(PATHS)],
         "map: a region (≈4°), zoom 8 ward clusters": [

@@ -75,9 +75,17 @@ async def test_no_open_data_surface_carries_personal_data(demo):
     rows = await Report.select(Report.reporter_name, Report.show_name)
     # Names that no report shows publicly (a resident may show their name on another report).
     reporter_names = {r["reporter_name"] for r in rows} - {r["reporter_name"] for r in rows if r["show_name"]}
+    codes = [r["code"] for r in await Report.select(Report.code)]
     paths = ["/map", "/export/reports.csv", "/export/reports.geojson", "/wards/11446/feed.atom",
              "/categories/roads/feed.atom", "/api/v1/map?bbox=106,20,107,21&zoom=16", "/wards/11446",
-             "/provinces/31", "/api/v1/reports?limit=1000", "/"]  # fmt: skip
+             "/provinces/31", "/api/v1/reports?limit=1000", "/", "/actions", "/open311/v2/requests.json",
+             "/open311/v2/requests.xml?extensions=true",
+             *[f"/r/{c}" for c in codes], *[f"/api/v1/reports/{c}" for c in codes]]  # fmt: skip
+    from app.tables import Person
+
+    device_ids = [p["device_identity"] for p in await Person.select(Person.device_identity)
+                  .where(Person.device_identity.is_not_null())]  # fmt: skip
+    assert device_ids
     for path in paths:
         text = (await demo.get(path)).text
         digits = re.sub(r"\D", "", text)
@@ -86,3 +94,4 @@ async def test_no_open_data_surface_carries_personal_data(demo):
             assert not email or email not in text, path
             if name in reporter_names:
                 assert name not in text, path
+        assert not any(device in text for device in device_ids), path

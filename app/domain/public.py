@@ -3,7 +3,9 @@ so the reporter's contact data (name unless shown, phone, email, device) cannot 
 
 from __future__ import annotations
 
+import asyncio
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -140,11 +142,25 @@ UNIT_COUNTS_TTL_SECONDS = 60
 _unit_counts: dict[tuple, tuple[float, dict[int, int]]] = {}
 
 
+# One lock per event loop (a lock belongs to the loop that first waits on it).
+_unit_counts_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 async def _counts_per_ward(chosen: ReportFilter) -> dict[int, int]:
     key = (chosen.status, chosen.category, chosen.ward, chosen.since.date() if chosen.since else None)
     cached = _unit_counts.get(key)
     if cached and time.monotonic() - cached[0] < UNIT_COUNTS_TTL_SECONDS:
         return cached[1]
+    # One request counts while the others wait for its answer, rather than all counting at once.
+    lock = _unit_counts_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock:
+        cached = _unit_counts.get(key)
+        if cached and time.monotonic() - cached[0] < UNIT_COUNTS_TTL_SECONDS:
+            return cached[1]
+        return await _count_per_ward(key, chosen)
+
+
+async def _count_per_ward(key: tuple, chosen: ReportFilter) -> dict[int, int]:
     unboxed = ReportFilter(
         status=chosen.status, category=chosen.category, ward=chosen.ward, since=chosen.since
     )
