@@ -32,7 +32,7 @@ run: install
 	$(BIN)/gandan serve --host $(HOST) --port $(PORT)
 
 test: install-test
-	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff check app notifications tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Extract UI strings into the template and merge them into both catalogs.
@@ -43,7 +43,7 @@ messages: $(BIN)/gandan
 		--domain=messages --no-fuzzy-matching --ignore-obsolete
 
 lint: install-test
-	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff check app notifications tests bench
 
 bench: install-test
 	$(BIN)/python -m bench

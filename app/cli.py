@@ -144,6 +144,31 @@ def cmd_create_api_key(args) -> int:
     return 0
 
 
+def cmd_worker(args) -> int:
+    from notifications.fcm import FirebaseSender
+    from notifications.worker import run_forever
+
+    settings = get_settings()
+    if not settings.firebase_credentials:
+        print("gandan worker: set FIREBASE_CREDENTIALS to a service-account file to send pushes",
+              file=sys.stderr)  # fmt: skip
+        return 2
+
+    async def work():
+        sender = FirebaseSender(settings.firebase_credentials, settings.fcm_url)
+        try:
+            await run_forever(sender, settings.public_url)
+        finally:
+            await sender.close()
+
+    print("Delivering the outbox; Ctrl+C stops.")
+    try:
+        _run(work)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def cmd_serve(args) -> int:
     from granian import Granian
     from granian.constants import Interfaces
@@ -216,6 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     api_key = sub.add_parser("create-api-key", help="issue an Open311 API key to a partner")
     api_key.add_argument("name", help="who the key is for")
     api_key.set_defaults(func=cmd_create_api_key)
+
+    sub.add_parser("worker", help="deliver the outbox (push notifications) until stopped"
+                   ).set_defaults(func=cmd_worker)  # fmt: skip
 
     sub.add_parser("sweep", help="deadline warnings, apology slips and auto-closing, once (cron)"
                    ).set_defaults(func=cmd_sweep)  # fmt: skip

@@ -30,6 +30,8 @@ from app.web.language import LanguageMiddleware
 from app.web.live import make_channels
 from app.web.open311 import open311_router
 from app.web.stores import make_stores
+from notifications.fcm import FirebaseSender
+from notifications.worker import run_forever
 
 logger = logging.getLogger("gandan")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -129,16 +131,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar):
         await db.migrate(settings)
         await db.start_pool()
-        sweeper = None
+        tasks, sender = [], None
         if settings.sweep_interval_seconds:
-            sweeper = asyncio.create_task(_sweep_forever(settings.sweep_interval_seconds))
+            tasks.append(asyncio.create_task(_sweep_forever(settings.sweep_interval_seconds)))
+        if settings.firebase_credentials:
+            sender = FirebaseSender(settings.firebase_credentials, settings.fcm_url)
+            tasks.append(asyncio.create_task(run_forever(sender, settings.public_url)))
         try:
             yield
         finally:
-            if sweeper:
-                sweeper.cancel()
+            for task in tasks:
+                task.cancel()
                 with suppress(asyncio.CancelledError):
-                    await sweeper
+                    await task
+            if sender:
+                await sender.close()
             await db.close_pool()
 
     template_config = TemplateConfig(

@@ -6,6 +6,7 @@ operator can act on instead of a stack trace deep inside a driver.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ class Settings:
     duplicate_radius_m: int = 100
     originals_dir: Path | None = None  # originals kept here (never served) only when set
     map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    fcm_url: str = "https://fcm.googleapis.com/v1/projects/{project_id}/messages:send"
+    public_url: str = "http://127.0.0.1:8000"  # links in pushes and receipts
+    firebase_web_config: dict | None = None  # the web app's Firebase config, for the PWA
     open311_fetch_private: bool = False  # let Open311 media_url reach private addresses
     sweep_interval_seconds: int = 300  # the deadline sweep inside the server; 0: only by cron
 
@@ -145,7 +149,28 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if sweep_interval < 0:
         raise SettingsError("SWEEP_INTERVAL_SECONDS", "must be 0 (off) or more")
 
+    fcm_url = env.get("FCM_URL", "").strip() or Settings.fcm_url
+    if urlsplit(fcm_url).scheme not in ("http", "https"):
+        raise SettingsError("FCM_URL", "must be an http(s) URL; {project_id} may stand for the project")
+    public_url = (env.get("PUBLIC_URL", "").strip() or Settings.public_url).rstrip("/")
+    if urlsplit(public_url).scheme not in ("http", "https"):
+        raise SettingsError("PUBLIC_URL", "must be the site's address, e.g. https://gandan.example.vn")
+    web_config = None
+    if raw := env.get("FIREBASE_WEB_CONFIG", "").strip():
+        try:
+            web_config = json.loads(raw)
+        except json.JSONDecodeError:
+            raise SettingsError(
+                "FIREBASE_WEB_CONFIG", "must be the JSON config of the Firebase web app"
+            ) from None
+        missing = {"apiKey", "projectId", "appId", "messagingSenderId"} - set(web_config)
+        if missing:
+            raise SettingsError("FIREBASE_WEB_CONFIG", f"lacks {', '.join(sorted(missing))}")
+
     return Settings(
+        fcm_url=fcm_url,
+        public_url=public_url,
+        firebase_web_config=web_config,
         open311_fetch_private=env.get("OPEN311_MEDIA_FETCH_PRIVATE", "").strip().lower()
         in ("1", "true", "yes"),
         sweep_interval_seconds=sweep_interval,

@@ -65,6 +65,8 @@ class Person(Table, tablename="people"):
     # Residents who never sign in are known by a random token kept in their browser/app.
     device_identity = Varchar(length=64, unique=True, null=True, default=None)
     language = Varchar(length=2, default="vi")
+    # What this person wants pushed to their devices: see notifications/preferences.py.
+    preferences = JSON(default="{}")
     is_admin = Boolean(default=False)
     is_active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from app import clock
 from app.domain.policy import Role
 from app.tables import Follow, InboxNotification, Report, StaffRole, Ward
+from notifications import outbox, preferences
 
 
 async def followers(report_id: int) -> list[int]:
@@ -33,7 +34,8 @@ async def province_supervisors(ward_id: int) -> list[int]:
 
 async def tell(people: Iterable[int], kind: str, report_id: int | None = None,
                exclude: int | None = None, **payload) -> int:  # fmt: skip
-    """Write one inbox notification per person (each once; never to the one who acted)."""
+    """Tell each person once (never the one who acted): an inbox notification, and a push
+    through the outbox for those with a device who want it."""
     recipients = sorted({p for p in people if p is not None and p != exclude})
     if not recipients:
         return 0
@@ -46,6 +48,8 @@ async def tell(people: Iterable[int], kind: str, report_id: int | None = None,
             for p in recipients
         ]
     )
+    # Pushes leave the database later, through the outbox written in this same transaction.
+    await outbox.enqueue(recipients, kind, report_id, payload, urgent=kind in preferences.URGENT_KINDS)
     return len(recipients)
 
 

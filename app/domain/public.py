@@ -136,7 +136,7 @@ async def clusters(chosen: ReportFilter, cell_degrees: float, limit: int = 2000)
 # per ward (an index walk over `reports.ward`), placed at the ward's centroid, and merged per
 # province when the whole country is in view. The same counts serve everyone looking at the
 # map for a minute, so a popular front page costs one query a minute per process.
-BY_WARD_BELOW_ZOOM = 10
+BY_WARD_BELOW_ZOOM = 11
 BY_PROVINCE_BELOW_ZOOM = 7
 UNIT_COUNTS_TTL_SECONDS = 60
 _unit_counts: dict[tuple, tuple[float, dict[int, int]]] = {}

@@ -1,0 +1,37 @@
+"""What a notification says, in the reader's language (gettext catalogs, vi first)."""
+
+from __future__ import annotations
+
+from app.i18n import N_, translations
+
+TITLES = {
+    "status": N_("Your report %(code)s has news"),
+    "resolved": N_("Report %(code)s is resolved: please confirm"),
+    "reopened": N_("Report %(code)s was reopened"),
+    "reply": N_("The ward replied about %(code)s"),
+    "apology": N_("Report %(code)s is late: the ward apologises"),
+    "duplicate": N_("Report %(code)s is followed up under %(original)s"),
+    "new_report": N_("New report %(code)s in your ward"),
+    "assigned": N_("Report %(code)s was assigned to you"),
+    "due_soon": N_("Report %(code)s is due within a working day"),
+    "escalated": N_("Report %(code)s was escalated to the province"),
+    "government_action": N_("Your ward published: %(title)s"),
+}
+BODIES = {
+    "resolved": N_("Tell the ward whether it is really fixed, and rate how it was handled."),
+    "apology": N_("New date: %(new_date)s."),
+    "due_soon": N_("Deadline: %(deadline)s."),
+}
+
+
+def render(kind: str, language: str, code: str | None, payload: dict) -> tuple[str, str]:
+    """(title, body) for a notification of `kind` about report `code`, in `language`."""
+    gettext = translations(language if language in ("vi", "en") else "vi").gettext
+    values = {"code": code or "", **{k: v for k, v in payload.items() if isinstance(v, str | int)}}
+    values.setdefault("original", "")
+    values.setdefault("title", "")
+    values.setdefault("new_date", "")
+    values.setdefault("deadline", "")
+    title = gettext(TITLES.get(kind, N_("Gần Dân"))) % values
+    body = payload.get("text") or (gettext(BODIES[kind]) % values if kind in BODIES else "")
+    return title, body
