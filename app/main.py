@@ -25,7 +25,7 @@ from app.domain.workflow import Status
 from app.i18n import N_
 from app.photos import MAX_UPLOAD_BYTES
 from app.settings import PROJECT_ROOT, Settings, get_settings
-from app.web import actions, api, auth, health, live, opendata, pages, reporting, staff, transparency
+from app.web import actions, api, auth, health, live, me, opendata, pages, pwa, reporting, staff, transparency
 from app.web.language import LanguageMiddleware
 from app.web.live import make_channels
 from app.web.open311 import open311_router
@@ -177,10 +177,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
             staff.act,
             staff.file_form,
             staff.file_for_resident,
+            staff.outbox_page,
             live.live,
             transparency.ward_page,
             transparency.province_page,
             transparency.map_page,
+            pwa.manifest,
+            pwa.service_worker,
+            me.me_page,
+            me.me_read,
+            me.me_preferences,
+            me.me_badge,
+            me.register_device,
+            me.unregister_device,
             actions.action_list,
             actions.action_page,
             actions.action_form,

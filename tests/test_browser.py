@@ -85,3 +85,15 @@ async def test_an_officer_takes_a_report_from_received_to_resolved(desk, live_se
     await desk.locator(".meta .status", has_text="Đã xử lý xong").wait_for()
     history = await desk.locator(".timeline").inner_text()
     assert "Đã vá ổ gà" in history and "Trần Thị Mai" in history
+
+
+async def test_the_service_worker_installs_and_caches_the_shell(phone, live_server):
+    await phone.goto(f"{live_server}/")
+    state = await phone.evaluate(
+        "navigator.serviceWorker.ready.then(r => new Promise(done => {"
+        " const w = r.active; if (w.state === 'activated') return done(w.state);"
+        " w.addEventListener('statechange', () => w.state === 'activated' && done(w.state)); }))"
+    )
+    assert state == "activated"
+    cached = await phone.evaluate("caches.open('gandan-v1').then(c => c.keys()).then(k => k.map(r => r.url))")
+    assert any(url.endswith("/static/css/app.css") for url in cached)

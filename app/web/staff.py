@@ -21,7 +21,7 @@ from app.domain.submission import SubmissionError, submit
 from app.i18n import gettext as _
 from app.photos import MediaStore, PhotoRejected, process_photo
 from app.settings import get_settings
-from app.tables import Person, Report, ReportEvent
+from app.tables import Outbox, Person, Report, ReportEvent
 from app.web.forms import read_submission
 from app.web.live import announce_new, announce_report
 from app.web.reporting import form_context
@@ -180,3 +180,18 @@ async def file_for_resident(request: Request, actor: NamedDependency[Actor]) -> 
     if outcome.created:
         await announce_new(request, report)
     return Redirect(f"/r/{report['code']}?new=1", status_code=HTTP_303_SEE_OTHER)
+
+
+@get("/staff/outbox", include_in_schema=False)
+async def outbox_page(actor: NamedDependency[Actor]) -> Template:
+    """Admins see every outbox row's delivery state: pending, sent, or failed after N tries."""
+    if not actor.is_admin:
+        raise PermissionDeniedException(_("Only administrators see the delivery queue."))
+    counts = {
+        state: await Outbox.count().where(Outbox.state == state) for state in ("pending", "sent", "failed")
+    }
+    rows = await Outbox.select(
+        Outbox.id, Outbox.kind, Outbox.state, Outbox.attempts, Outbox.last_error, Outbox.next_attempt_at,
+        Outbox.sent_at, Outbox.created_at, Outbox.report.code,
+    ).order_by(Outbox.id, ascending=False).limit(200)  # fmt: skip
+    return Template("staff/outbox.html", context={"actor": actor, "counts": counts, "rows": rows})
