@@ -181,6 +181,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             live.live,
             transparency.ward_page,
             transparency.province_page,
+            transparency.follow_ward,
             transparency.map_page,
             pwa.manifest,
             pwa.service_worker,

@@ -93,3 +93,17 @@ async def test_bad_publications_are_refused_with_a_reason(client, accounts):
     )
     assert bad_file.status_code == 400 and "virus.exe" in bad_file.text
     assert await GovernmentAction.count() == 0
+
+
+async def test_residents_follow_a_ward_and_hear_of_its_actions(client, accounts):
+    page = await client.get(f"/wards/{PHU_LIEN}")
+    assert "Theo dõi xã, phường này" in page.text
+    followed = await client.post(f"/wards/{PHU_LIEN}/follow", data={"_csrf_token": csrf(page.text)})
+    assert followed.status_code == 303 and await Follow.count() == 1
+    assert "Bỏ theo dõi xã, phường này" in (await client.get(f"/wards/{PHU_LIEN}")).text
+    resident_cookie = client.cookies.get("gd_device")
+    await sign_in(client, "lanhdao.phulien")
+    assert (await publish(client)).status_code == 303
+    client.cookies.clear()  # back to the resident's browser, signed out
+    client.cookies.set("gd_device", resident_cookie)
+    assert "Kế hoạch nạo vét kênh Đồng Hòa" in (await client.get("/me/")).text

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from litestar import get
+from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from app.charts import monthly_bars, score_bar
 from app.domain.actions import search as search_actions
@@ -14,10 +15,12 @@ from app.domain.service_index import FORMULA, WEIGHTS
 from app.domain.transparency import province_by_code, province_ranking, ward_by_code, ward_index
 from app.i18n import gettext as _
 from app.settings import get_settings
+from app.tables import Follow
+from app.web.residents import device_person_id, ensure_device_person
 
 
 @get("/wards/{code:str}", include_in_schema=False)
-async def ward_page(code: FromPath[str]) -> Template:
+async def ward_page(request: Request, code: FromPath[str]) -> Template:
     ward = await ward_by_code(code)
     if ward is None:
         raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
@@ -30,7 +33,13 @@ async def ward_page(code: FromPath[str]) -> Template:
         "ward": ward, "index": index, "chart": chart, "categories": categories,
         "reports": await recent_reports(limit=10, ward_codes=[ward["code"]]),
         "actions": await search_actions(ward_code=ward["code"], limit=5),
+        "following": await _follows(request, ward["id"]),
     })  # fmt: skip
+
+
+async def _follows(request: Request, ward_id: int) -> bool:
+    person = await device_person_id(request)
+    return person is not None and await Follow.exists().where(Follow.person == person, Follow.ward == ward_id)
 
 
 @get("/provinces/{code:str}", include_in_schema=False)
@@ -51,3 +60,18 @@ async def province_page(code: FromPath[str]) -> Template:
 async def map_page() -> Template:
     return Template("map.html", context={"categories": await category_list(),
                                          "tiles_url": get_settings().map_tiles_url})  # fmt: skip
+
+
+@post("/wards/{code:str}/follow", include_in_schema=False)
+async def follow_ward(request: Request, code: FromPath[str]) -> Redirect:
+    """Follow a ward: be told of what it publishes."""
+    ward = await ward_by_code(code)
+    if ward is None:
+        raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
+    person, cookies = await ensure_device_person(request)
+    form = await request.form()
+    if form.get("stop") == "1":
+        await Follow.delete().where(Follow.person == person, Follow.ward == ward["id"])
+    elif not await Follow.exists().where(Follow.person == person, Follow.ward == ward["id"]):
+        await Follow.insert(Follow(person=person, ward=ward["id"]))
+    return Redirect(f"/wards/{code}", status_code=HTTP_303_SEE_OTHER, cookies=cookies)
