@@ -148,6 +148,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await sender.close()
             await db.close_pool()
 
+    # Behind HTTPS (as PUBLIC_URL says), cookies are never sent over plain HTTP.
+    https = settings.public_url.startswith("https://")
     template_config = TemplateConfig(
         directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_configure_jinja
     )
@@ -209,7 +211,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         middleware=[
             LanguageMiddleware(),
-            ServerSideSessionConfig(store="sessions", max_age=12 * 3600).middleware,
+            ServerSideSessionConfig(store="sessions", max_age=12 * 3600, secure=https).middleware,
         ],
         stores=make_stores(settings),
         plugins=[make_channels(settings)],
@@ -220,6 +222,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="gd_csrf",
+            cookie_secure=https,
             header_name="x-csrftoken",
             # The JSON API and Open311 take no cookies-only authority: they are exempt.
             exclude=["^/api/", "^/open311/"],
