@@ -7,7 +7,7 @@ from app.domain.policy import Actor, Grant, Role
 from app.i18n import gettext as _
 from app.passwords import hash_password, verify_password
 from app.people import MIN_PASSWORD
-from app.tables import Person, StaffRole, Ward
+from app.tables import Person, StaffRole
 
 
 class AccountError(ValueError):
@@ -66,10 +66,6 @@ async def ward_officers(ward_id: int) -> list[dict]:
         StaffRole.role.is_in([Role.OFFICER, Role.WARD_LEAD]),
         StaffRole.person.is_active.eq(True),
     )
-
-
-async def ward_province(ward_id: int) -> int:
-    return (await Ward.select(Ward.province).where(Ward.id == ward_id).first())["province"]
 
 
 _DUMMY_HASH = hash_password("not a password anyone has")

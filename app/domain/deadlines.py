@@ -44,13 +44,6 @@ def deadline_for(
     return datetime.combine(last_day, OFFICE_CLOSES, tzinfo=VIETNAM)
 
 
-def working_days_between(start: date, end: date) -> int:
-    """Working days after `start` up to and including `end`; negative when `end` is earlier."""
-    if end < start:
-        return -working_days_between(end, start)
-    return _calendar(start.year).get_working_days_count(start + timedelta(days=1), end)
-
-
 # Office hours used to count "working hours" (e.g. acknowledged within 8 working hours):
 # two four-hour blocks, so one working day holds eight working hours.
 OFFICE_BLOCKS = ((time(8, 0), time(12, 0)), (time(13, 0), time(17, 0)))

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from app import clock
 from app.domain.policy import Role
-from app.tables import Follow, InboxNotification, Report, StaffRole, Ward
+from app.tables import Follow, InboxNotification, StaffRole, Ward
 from notifications import outbox, preferences
 
 
@@ -51,7 +51,3 @@ async def tell(people: Iterable[int], kind: str, report_id: int | None = None,
     # Pushes leave the database later, through the outbox written in this same transaction.
     await outbox.enqueue(recipients, kind, report_id, payload, urgent=kind in preferences.URGENT_KINDS)
     return len(recipients)
-
-
-async def report_code(report_id: int) -> str:
-    return (await Report.select(Report.code).where(Report.id == report_id).first())["code"]
