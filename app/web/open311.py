@@ -89,7 +89,7 @@ async def discovery(request: Request) -> Response:
     base = f"{str(request.base_url).rstrip('/')}/open311/v2"
     changeset = iso(datetime(2026, 11, 21, tzinfo=clock.VIETNAM))
     doc = {
-        "changeset": changeset, "contact": "Gần Dân — gandan.vn",
+        "changeset": changeset, "contact": get_settings().public_url,
         "key_service": "API keys are issued by the installation's administrators.",
         "endpoints": [{"specification": SPECIFICATION, "url": base, "changeset": changeset,
                        "type": "production", "formats": ["application/json", "text/xml"]}],
