@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -30,6 +30,7 @@ from app.settings import get_settings
 from app.web.filters import provide_report_filter
 from app.web.forms import read_submission
 from app.web.live import announce_new
+from app.web.lookups import public_report
 from app.web.residents import device_person_id
 
 
@@ -134,10 +135,7 @@ class ApiV1(Controller):
 
     @get("/reports/{code:str}", summary="One report, public view")
     async def read(self, code: FromPath[str]) -> dict:
-        view = await report_view(code.upper())
-        if view is None:
-            raise NotFoundException(_("No report has the tracking code %(code)s.") % {"code": code})
-        return view
+        return await public_report(code)
 
     @get("/reports", summary="Public reports, newest first, filtered", dependencies=FILTERED)
     async def search(

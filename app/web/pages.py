@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
@@ -14,8 +13,8 @@ from app import clock
 from app.domain.actions import for_report as actions_for_report
 from app.domain.feedback import FeedbackError, answer, can_confirm, can_rate, rate
 from app.domain.public import active_wards, recent_reports, report_view
-from app.i18n import gettext as _
 from app.tables import Follow, Report, Support
+from app.web.lookups import public_report, report_row
 from app.web.residents import device_person_id
 
 
@@ -28,9 +27,7 @@ async def home() -> Template:
 
 @get("/r/{code:str}", include_in_schema=False)
 async def report_page(request: Request, code: FromPath[str]) -> Template:
-    report = await report_view(code.upper())
-    if report is None:
-        raise NotFoundException(_("No report has the tracking code %(code)s.") % {"code": code})
+    report = await public_report(code)
     return Template("report.html", context=await report_page_context(request, report))
 
 
@@ -83,9 +80,7 @@ async def rate_handling(request: Request, code: FromPath[str]) -> Response:
 
 
 async def _feedback(request: Request, code: str, do) -> Response:
-    row = await Report.select().where(Report.code == code.upper()).first()
-    if row is None:
-        raise NotFoundException(_("No report has the tracking code %(code)s.") % {"code": code})
+    row = await report_row(code)
     try:
         await do(row, await device_person_id(request))
     except FeedbackError as error:

@@ -7,7 +7,6 @@ import uuid
 
 import segno
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
@@ -16,12 +15,12 @@ from app.domain.public import category_list
 from app.domain.routing import OutsideVietnam, locator
 from app.domain.submission import SubmissionError, nearby_open_reports, submit, support
 from app.domain.submission import follow as follow_report
-from app.i18n import gettext as _
 from app.photos import MediaStore
 from app.settings import get_settings
-from app.tables import Follow, Report
+from app.tables import Follow
 from app.web.forms import read_submission
 from app.web.live import announce_new
+from app.web.lookups import report_row
 from app.web.residents import device_person_id, ensure_device_person
 
 
@@ -85,10 +84,7 @@ async def nearby(lat: FromQuery[float], lon: FromQuery[float], category: FromQue
 
 
 async def _report_id(code: str) -> int:
-    row = await Report.select(Report.id).where(Report.code == code.upper()).first()
-    if row is None:
-        raise NotFoundException(_("No report has the tracking code %(code)s.") % {"code": code})
-    return row["id"]
+    return (await report_row(code))["id"]
 
 
 @post("/r/{code:str}/follow", include_in_schema=False)

@@ -6,7 +6,7 @@ import asyncio
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
@@ -24,6 +24,7 @@ from app.settings import get_settings
 from app.tables import Outbox, Person, Report, ReportEvent
 from app.web.forms import read_submission
 from app.web.live import announce_new, announce_report
+from app.web.lookups import report_row
 from app.web.reporting import form_context
 
 
@@ -68,9 +69,7 @@ async def assign_many(request: Request, actor: NamedDependency[Actor]) -> Redire
 
 
 async def _case(code: str, actor: Actor) -> tuple[dict, casework.Place]:
-    report = await Report.select().where(Report.code == code.upper()).first()
-    if report is None:
-        raise NotFoundException(_("No report has the tracking code %(code)s.") % {"code": code})
+    report = await report_row(code)
     place = await casework.place_of(report)
     if not allows(actor, Act.VIEW, place):
         raise PermissionDeniedException(_("This report belongs to a ward outside your remit."))
