@@ -105,6 +105,19 @@ def _secret_key(env: dict[str, str], var_dir: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _whole_number(env: dict[str, str], variable: str, default: int, low: int, high: int, unit: str) -> int:
+    raw = env.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(variable, f"must be a whole number of {unit}") from None
+    if not low <= value <= high:
+        raise SettingsError(variable, f"must be between {low} and {high} {unit}")
+    return value
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     var_dir = Path(env.get("VAR_DIR") or PROJECT_ROOT / "var").resolve()
@@ -126,12 +139,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if media_dir.exists() and not media_dir.is_dir():
         raise SettingsError("MEDIA_DIR", f"{media_dir} exists and is not a folder")
 
-    try:
-        radius = int(env.get("DUPLICATE_RADIUS_M", "100"))
-    except ValueError:
-        raise SettingsError("DUPLICATE_RADIUS_M", "must be a whole number of metres") from None
-    if not 0 <= radius <= 5000:
-        raise SettingsError("DUPLICATE_RADIUS_M", "must be between 0 and 5000 metres")
+    radius = _whole_number(env, "DUPLICATE_RADIUS_M", 100, 0, 5000, "metres")
 
     originals = env.get("ORIGINALS_DIR", "").strip()
     originals_dir = Path(originals).resolve() if originals else None
@@ -142,12 +150,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if not all(part in tiles for part in ("{z}", "{x}", "{y}")):
         raise SettingsError("MAP_TILES_URL", "must contain {z}, {x} and {y}")
 
-    try:
-        sweep_interval = int(env.get("SWEEP_INTERVAL_SECONDS", "300"))
-    except ValueError:
-        raise SettingsError("SWEEP_INTERVAL_SECONDS", "must be a whole number of seconds") from None
-    if sweep_interval < 0:
-        raise SettingsError("SWEEP_INTERVAL_SECONDS", "must be 0 (off) or more")
+    sweep_interval = _whole_number(env, "SWEEP_INTERVAL_SECONDS", 300, 0, 86_400, "seconds (0: off)")
 
     fcm_url = env.get("FCM_URL", "").strip() or Settings.fcm_url
     if urlsplit(fcm_url).scheme not in ("http", "https"):
