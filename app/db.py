@@ -11,6 +11,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from app.settings import Settings
+from app.tables import Province
 
 # What a unique index raises on either engine: the loser of a race sees one of these.
 UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, UniqueViolationError)
@@ -52,8 +53,6 @@ async def close_pool() -> None:
 
 async def database_answers() -> bool:
     """True when a real round trip to the database, reading one of our tables, succeeds."""
-    from app.tables import Province
-
     try:
         await Province.raw("SELECT 1 FROM provinces LIMIT 1")
     except Exception:  # any driver error means "not healthy"; the caller reports it

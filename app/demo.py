@@ -17,6 +17,8 @@ from datetime import timedelta
 from PIL import Image, ImageDraw, ImageFilter
 
 from app import clock
+from app.domain.accounts import load_actor
+from app.domain.actions import NewAction, Upload, publish
 from app.domain.categories import ensure_default_categories
 from app.domain.open311 import issue_key, key_is_valid
 from app.domain.reports import NewReport, apply_action, create_report
@@ -24,7 +26,7 @@ from app.domain.sweep import sweep
 from app.domain.workflow import Action
 from app.passwords import hash_password
 from app.photos import MediaStore, process_photo
-from app.tables import Category, Person, Province, Rating, Report, StaffRole, Ward
+from app.tables import Category, GovernmentAction, Person, Province, Rating, Report, StaffRole, Ward
 
 DEMO_PASSWORD = "gandan-demo"
 DEMO_API_KEY = "gandan-demo-key"
@@ -325,10 +327,6 @@ def demo_pdf(title: str) -> bytes:
 
 
 async def ensure_demo_actions(media: MediaStore, lead_id: int) -> None:
-    from app.domain.accounts import load_actor
-    from app.domain.actions import NewAction, Upload, publish
-    from app.tables import GovernmentAction
-
     lead = await load_actor(lead_id)
     resolved = await Report.select(Report.code).where(
         Report.ward.code == "11446",

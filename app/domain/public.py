@@ -14,6 +14,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.query.functions.aggregate import Avg, Count
 from piccolo.querystring import QueryString
 
+from app.domain.routing import locator
 from app.photos import media_name
 from app.tables import Category, Photo, Rating, Report, ReportEvent, Ward
 
@@ -176,8 +177,6 @@ def forget_unit_counts() -> None:
 
 async def unit_clusters(chosen: ReportFilter, zoom: int) -> list[dict]:
     """Report counts per ward (or per province when zoomed far out) inside the view's box."""
-    from app.domain.routing import locator
-
     places = (await locator()).places
     by_id = {p.id: p for p in places}
     west, south, east, north = chosen.bbox or (-180, -90, 180, 90)

@@ -15,6 +15,7 @@ from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.di import NamedDependency
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from app.domain.casework import place_of
 from app.domain.policy import Actor, visible_scope
 from app.settings import Settings
 
@@ -41,8 +42,6 @@ def announce_report(request: Request, report_code: str, ward_id: int, province_i
 
 
 async def announce_new(request: Request, report: dict) -> None:
-    from app.domain.casework import place_of
-
     place = await place_of(report)
     announce_report(request, report["code"], place.ward_id, place.province_id)
 

@@ -13,7 +13,14 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_30
 from msgspec import Struct
 
 from app import clock
-from app.domain.inbox import get_preferences, mark_all_read, messages, my_reports, save_preferences
+from app.domain.inbox import (
+    get_preferences,
+    mark_all_read,
+    messages,
+    my_reports,
+    save_preferences,
+    unread_count,
+)
 from app.i18n import current_language
 from app.i18n import gettext as _
 from app.settings import get_settings
@@ -104,8 +111,6 @@ async def unregister_device(request: Request, fid: FromPath[str]) -> None:
 @get("/me/badge", include_in_schema=False, cache=False)
 async def me_badge(request: Request) -> Response:
     """htmx fragment for the header: the number of unread notifications, or nothing."""
-    from app.domain.inbox import unread_count
-
     person = await current_person(request)
     count = await unread_count(person) if person is not None else 0
     label = _("%(n)d unread") % {"n": count}
