@@ -67,17 +67,6 @@ async def _first_photos(report_ids: list[int]) -> dict[int, str]:
     return {r["report"]: r["digest"] for r in rows}
 
 
-async def recent_reports(limit: int = 12, ward_codes: list[str] | None = None) -> list[dict]:
-    query = Report.select(*_SUMMARY_COLUMNS).order_by(Report.created_at, ascending=False)
-    if ward_codes:
-        query = query.where(Report.ward.code.is_in(ward_codes))
-    rows = await query.limit(limit)
-    photos = await _first_photos([r["id"] for r in rows])
-    return [
-        {**_summary(r), "photo": photo_urls(photos[r["id"]]) if r["id"] in photos else None} for r in rows
-    ]
-
-
 @dataclass(frozen=True)
 class ReportFilter:
     """The public filters shared by the map, the list API, the exports and the feeds."""
@@ -108,11 +97,23 @@ class ReportFilter:
 EVERYTHING = ReportFilter()
 
 
+async def _newest(chosen: ReportFilter, limit: int, offset: int = 0) -> list[dict]:
+    query = chosen.apply(Report.select(*_SUMMARY_COLUMNS)).order_by(Report.created_at, ascending=False)
+    return await query.limit(limit).offset(offset)
+
+
 async def list_reports(chosen: ReportFilter = EVERYTHING, limit: int = 200, offset: int = 0) -> list[dict]:
     """Public summaries, newest first."""
-    query = chosen.apply(Report.select(*_SUMMARY_COLUMNS)).order_by(Report.created_at, ascending=False)
-    rows = await query.limit(limit).offset(offset)
-    return [_summary(r) for r in rows]
+    return [_summary(r) for r in await _newest(chosen, limit, offset)]
+
+
+async def recent_reports(chosen: ReportFilter = EVERYTHING, limit: int = 12) -> list[dict]:
+    """Public summaries with their first photo, for the cards on the home and ward pages."""
+    rows = await _newest(chosen, limit)
+    photos = await _first_photos([r["id"] for r in rows])
+    return [
+        {**_summary(r), "photo": photo_urls(photos[r["id"]]) if r["id"] in photos else None} for r in rows
+    ]
 
 
 async def clusters(chosen: ReportFilter, cell_degrees: float, limit: int = 2000) -> list[dict]:

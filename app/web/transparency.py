@@ -10,7 +10,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from app.charts import monthly_bars, score_bar
 from app.domain.actions import search as search_actions
-from app.domain.public import category_list, recent_reports
+from app.domain.public import ReportFilter, category_list, recent_reports
 from app.domain.service_index import FORMULA, WEIGHTS
 from app.domain.transparency import province_by_code, province_ranking, ward_by_code, ward_index
 from app.i18n import gettext as _
@@ -31,7 +31,7 @@ async def ward_page(request: Request, code: FromPath[str]) -> Template:
     categories = {c["code"]: c for c in await category_list()}
     return Template("ward.html", context={
         "ward": ward, "index": index, "chart": chart, "categories": categories,
-        "reports": await recent_reports(limit=10, ward_codes=[ward["code"]]),
+        "reports": await recent_reports(ReportFilter(ward=ward["code"]), limit=10),
         "actions": await search_actions(ward_code=ward["code"], limit=5),
         "following": await _follows(request, ward["id"]),
     })  # fmt: skip
