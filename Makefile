@@ -23,7 +23,7 @@ install: $(BIN)/gandan catalogs
 install-test: $(VENV)/.test-extras catalogs
 
 catalogs: $(BIN)/gandan
-	$(BIN)/pybabel compile --domain=messages --directory=app/locale --use-fuzzy --statistics
+	$(BIN)/pybabel compile --domain=messages --directory=app/platform/locale --use-fuzzy --statistics
 
 run: install
 	$(BIN)/gandan migrate
@@ -37,9 +37,9 @@ test: install-test
 
 # Extract UI strings into the template and merge them into both catalogs.
 messages: $(BIN)/gandan
-	$(BIN)/pybabel extract --mapping=babel.cfg --output=app/locale/messages.pot \
+	$(BIN)/pybabel extract --mapping=babel.cfg --output=app/platform/locale/messages.pot \
 		--project="Gần Dân" --no-location --sort-output --keywords=_ --keywords=gettext --keywords=N_ .
-	$(BIN)/pybabel update --input-file=app/locale/messages.pot --output-dir=app/locale \
+	$(BIN)/pybabel update --input-file=app/platform/locale/messages.pot --output-dir=app/platform/locale \
 		--domain=messages --no-fuzzy-matching --ignore-obsolete
 
 lint: install-test

@@ -9,12 +9,12 @@ import sys
 
 from tqdm import tqdm
 
-from app.settings import SettingsError, get_settings
+from app.platform.settings import SettingsError, get_settings
 
 
 def _run(coroutine_factory):
     """Run database work with the PostgreSQL pool (when there is one) opened around it."""
-    from app import db
+    from app.platform import db
 
     async def main():
         await db.start_pool()
@@ -27,15 +27,15 @@ def _run(coroutine_factory):
 
 
 def cmd_migrate(args) -> int:
-    from app import db
+    from app.platform import db
 
     asyncio.run(db.migrate(get_settings()))
     return 0
 
 
 def cmd_import_units(args) -> int:
-    from app.tables import Ward
-    from app.units import import_units
+    from app.platform.tables import Ward
+    from app.platform.units import import_units
 
     async def work():
         if args.if_empty and await Ward.count() > 0:
@@ -57,7 +57,7 @@ def cmd_import_units(args) -> int:
 def cmd_import_boundaries(args) -> int:
     from pathlib import Path
 
-    from app.boundaries import BoundaryFileError, import_boundaries, read_features
+    from app.platform.boundaries import BoundaryFileError, import_boundaries, read_features
 
     try:
         features = read_features(Path(args.file))
@@ -84,8 +84,8 @@ def _print_demo_logins() -> None:
 
 def cmd_seed_demo(args) -> int:
     from app.demo import seed_demo
-    from app.photos import MediaStore
-    from app.tables import Report
+    from app.platform.photos import MediaStore
+    from app.platform.tables import Report
 
     settings = get_settings()
 
@@ -108,7 +108,7 @@ def cmd_seed_demo(args) -> int:
 
 
 def cmd_create_user(args) -> int:
-    from app.people import UserError, create_staff_user
+    from app.accounts.people import UserError, create_staff_user
 
     password = args.password or os.environ.get("GANDAN_PASSWORD")
     if not password:
@@ -128,7 +128,7 @@ def cmd_create_user(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from app.domain.sweep import sweep
+    from app.casework.sweep import sweep
 
     result = _run(sweep)
     print(f"Warned of deadlines: {result.warned}. Apology slips: {result.apologised}. "
@@ -137,7 +137,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_create_api_key(args) -> int:
-    from app.domain.open311 import issue_key
+    from app.transparency.open311 import issue_key
 
     key = _run(lambda: issue_key(args.name))
     print(f"Open311 API key for {args.name} (shown once, keep it safe):\n{key}")
@@ -187,7 +187,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    from app.backup import BackupError, backup
+    from app.platform.backup import BackupError, backup
 
     try:
         path = backup(get_settings(), args.output)

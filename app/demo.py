@@ -16,17 +16,17 @@ from datetime import timedelta
 
 from PIL import Image, ImageDraw, ImageFilter
 
-from app import clock
-from app.domain.accounts import load_actor
-from app.domain.actions import NewAction, Upload, publish
-from app.domain.categories import ensure_default_categories
-from app.domain.open311 import issue_key, key_is_valid
-from app.domain.reports import NewReport, apply_action, create_report
-from app.domain.sweep import sweep
-from app.domain.workflow import Action
-from app.passwords import hash_password
-from app.photos import MediaStore, process_photo
-from app.tables import Category, GovernmentAction, Person, Province, Rating, Report, StaffRole, Ward
+from app.accounts.passwords import hash_password
+from app.accounts.rules import load_actor
+from app.casework.sweep import sweep
+from app.casework.workflow import Action
+from app.platform import clock
+from app.platform.photos import MediaStore, process_photo
+from app.platform.tables import Category, GovernmentAction, Person, Province, Rating, Report, StaffRole, Ward
+from app.reporting.categories import ensure_default_categories
+from app.reporting.reports import NewReport, apply_action, create_report
+from app.transparency.actions import NewAction, Upload, publish
+from app.transparency.open311 import issue_key, key_is_valid
 
 DEMO_PASSWORD = "gandan-demo"
 DEMO_API_KEY = "gandan-demo-key"

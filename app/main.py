@@ -18,23 +18,32 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from app import clock, db, i18n
-from app.domain.submission import MAX_PHOTOS
-from app.domain.sweep import sweep
-from app.domain.workflow import Status
-from app.i18n import N_
-from app.photos import MAX_UPLOAD_BYTES
-from app.settings import PROJECT_ROOT, Settings, get_settings
-from app.web import actions, api, auth, health, live, me, opendata, pages, pwa, reporting, staff, transparency
-from app.web.language import LanguageMiddleware
-from app.web.live import make_channels
-from app.web.open311 import open311_router
-from app.web.stores import make_stores
+from app.accounts import me
+from app.accounts import routes as auth
+from app.casework import live
+from app.casework import routes as staff
+from app.casework.live import make_channels
+from app.casework.sweep import sweep
+from app.casework.workflow import Status
+from app.platform import clock, db, health, i18n, pwa
+from app.platform.i18n import N_
+from app.platform.language import LanguageMiddleware
+from app.platform.photos import MAX_UPLOAD_BYTES
+from app.platform.settings import PROJECT_ROOT, Settings, get_settings
+from app.platform.stores import make_stores
+from app.reporting import api, pages
+from app.reporting import routes as reporting
+from app.reporting.submission import MAX_PHOTOS
+from app.transparency import action_routes as actions
+from app.transparency import opendata
+from app.transparency import routes as transparency
+from app.transparency.open311_routes import open311_router
 from notifications.fcm import FirebaseSender
 from notifications.worker import run_forever
 
 logger = logging.getLogger("gandan")
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Each capability keeps its own templates; the names are unique across them.
+TEMPLATES = sorted(Path(__file__).resolve().parent.glob("*/templates"))
 STATIC = PROJECT_ROOT / "pwa" / "static"
 
 STATUS_LABELS = {

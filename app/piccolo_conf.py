@@ -7,7 +7,7 @@ from piccolo.conf.apps import AppRegistry
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-from app.settings import get_settings
+from app.platform.settings import get_settings
 
 # SQLite serialises writers; with many concurrent requests a short busy timeout turns waits
 # into "database is locked" errors (39 of 200 concurrent inserts at 5 s, none at 30 s).

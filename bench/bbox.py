@@ -64,7 +64,7 @@ COLUMNS = ("code", "ward", "category", "status", "description", "lat", "lon", "l
 def _prepare(env: dict) -> None:
     for command in (["migrate"], ["import-units", "--quiet"]):
         subprocess.run([GANDAN, *command], env=env, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([sys.executable, "-c", "import asyncio; from app.domain.categories import "
+    subprocess.run([sys.executable, "-c", "import asyncio; from app.reporting.categories import "
                     "ensure_default_categories as e; asyncio.run(e())"], env=env, check=True)  # fmt: skip
 
 

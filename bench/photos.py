@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from app.photos import process_photo
+from app.platform.photos import process_photo
 
 ROUNDS = 7
 

@@ -7,8 +7,8 @@ import time
 
 from geopy.distance import great_circle
 
-from app.domain.routing import WardLocator
-from app.units import dataset_rows
+from app.platform.units import dataset_rows
+from app.reporting.routing import WardLocator
 
 POINTS = 20_000
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.i18n import N_, translations
+from app.platform.i18n import N_, translations
 
 TITLES = {
     "status": N_("Your report %(code)s has news"),

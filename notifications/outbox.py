@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine
 
-from app import clock
-from app.tables import Device, Outbox, Person
+from app.platform import clock
+from app.platform.tables import Device, Outbox, Person
 from notifications import preferences
 
 LEASE = timedelta(seconds=60)

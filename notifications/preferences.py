@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, time, timedelta
 
-from app.clock import VIETNAM
+from app.platform.clock import VIETNAM
 
 # Which kinds of notification each preference governs.
 GROUPS = {

@@ -8,8 +8,8 @@ import os
 import socket
 from dataclasses import dataclass, field
 
-from app import clock
-from app.tables import Device, Person, Report
+from app.platform import clock
+from app.platform.tables import Device, Person, Report
 from notifications import outbox
 from notifications.fcm import Push
 from notifications.messages import render

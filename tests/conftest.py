@@ -29,8 +29,8 @@ os.environ["SWEEP_INTERVAL_SECONDS"] = "0"  # tests run the sweep themselves, un
 
 import httpx  # noqa: E402
 
-from app import clock, db  # noqa: E402
-from app.settings import get_settings  # noqa: E402
+from app.platform import clock, db  # noqa: E402
+from app.platform.settings import get_settings  # noqa: E402
 
 # Reference data loaded once per session and kept between tests; everything else is emptied.
 KEPT_TABLES = {"provinces", "wards", "migration"}
@@ -55,7 +55,7 @@ def settings():
 @pytest.fixture(scope="session")
 def migrated_database(settings):
     """Migrate and load the 3,321 wards once; the session's tests share them read-only."""
-    from app.units import import_units
+    from app.platform.units import import_units
 
     async def setup():
         await db.migrate(settings)
@@ -70,8 +70,8 @@ async def database(migrated_database):
     """A database holding only the administrative units, at the start of every test."""
     from piccolo.engine import engine_finder
 
-    from app.domain.public import forget_unit_counts
-    from app.domain.routing import forget_locator
+    from app.reporting.public import forget_unit_counts
+    from app.reporting.routing import forget_locator
 
     async def empty():
         for table in _mutable_tables():
@@ -88,7 +88,7 @@ async def database(migrated_database):
 
 @pytest.fixture
 async def categories(database):
-    from app.domain.categories import ensure_default_categories
+    from app.reporting.categories import ensure_default_categories
 
     await ensure_default_categories()
 

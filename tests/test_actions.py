@@ -9,7 +9,7 @@ import re
 import pytest
 from PIL import Image
 
-from app.tables import ActionAttachment, Follow, GovernmentAction, InboxNotification, Ward
+from app.platform.tables import ActionAttachment, Follow, GovernmentAction, InboxNotification, Ward
 from tests.photos_for_tests import jpeg
 from tests.workspace_helpers import PHU_LIEN, csrf, new_report, resident, sign_in, staff_accounts
 

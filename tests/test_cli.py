@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.tables import Ward
+from app.platform.tables import Ward
 
 GANDAN = str(Path(sys.executable).parent / "gandan")
 
@@ -54,8 +54,8 @@ async def test_create_user_gives_a_scoped_staff_account(database):
     again = subprocess.run([GANDAN, "create-user", "canbo.talen", "--role", "officer",
                             "--ward", "03405"], capture_output=True, text=True, env=env)  # fmt: skip
     assert again.returncode == 2 and "is taken" in again.stderr
-    from app.passwords import verify_password
-    from app.tables import Person, StaffRole
+    from app.accounts.passwords import verify_password
+    from app.platform.tables import Person, StaffRole
 
     person = await Person.select().where(Person.username == "canbo.talen").first()
     assert verify_password(person["password_hash"], "mot-mat-khau-dai")

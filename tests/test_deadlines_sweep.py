@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from app.clock import VIETNAM
-from app.domain.accounts import load_actor
-from app.domain.casework import Step, perform
-from app.domain.feedback import FeedbackError, answer, rate
-from app.domain.sweep import sweep
-from app.tables import InboxNotification, Rating, Report, ReportEvent
+from app.accounts.rules import load_actor
+from app.casework.steps import Step, perform
+from app.casework.sweep import sweep
+from app.platform.clock import VIETNAM
+from app.platform.tables import InboxNotification, Rating, Report, ReportEvent
+from app.reporting.feedback import FeedbackError, answer, rate
 from tests.workspace_helpers import new_report, resident, staff_accounts
 
 

@@ -7,10 +7,10 @@ import io
 import pytest
 from PIL import Image
 
-from app import db
 from app.demo import DEMO_ACCOUNTS, DEMO_WARDS, seed_demo
-from app.photos import MediaStore
-from app.tables import (
+from app.platform import db
+from app.platform.photos import MediaStore
+from app.platform.tables import (
     Category,
     Person,
     Photo,
@@ -21,7 +21,7 @@ from app.tables import (
     StaffRole,
     Ward,
 )  # fmt: skip
-from app.units import REPORT_PREFIXES, import_units
+from app.platform.units import REPORT_PREFIXES, import_units
 
 EXPECTED_TABLES = {
     "provinces", "wards", "categories", "people", "staff_roles", "code_counters", "reports",
@@ -48,7 +48,7 @@ async def test_migrations_create_every_table_and_rerun_as_no_op(database):
 
 
 async def test_composite_unique_index_refuses_a_second_follow(database):
-    from app.tables import Follow
+    from app.platform.tables import Follow
 
     person = Person(display_name="x")
     await person.save()

@@ -6,7 +6,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 
 from app.demo import DEMO_RESIDENTS, seed_demo
-from app.photos import MediaStore
+from app.platform.photos import MediaStore
 
 
 async def test_healthz_answers_200_when_the_database_answers(client):
@@ -74,7 +74,7 @@ async def test_home_page_in_english_by_query_cookie_and_browser(client, settings
 
 async def test_public_report_page_shows_progress_but_no_contact_data(client, settings):
     await _seeded(settings)
-    from app.tables import Report
+    from app.platform.tables import Report
 
     for report in await Report.select(Report.code, Report.show_name, Report.reporter_name):
         html = (await client.get(f"/r/{report['code']}")).text

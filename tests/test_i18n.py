@@ -2,7 +2,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from app.i18n import LOCALE_DIR, current_language, gettext, pick_language
+from app.platform.i18n import LOCALE_DIR, current_language, gettext, pick_language
 
 
 def _catalog(path: Path, locale: str):

@@ -7,8 +7,8 @@ import json
 import re
 from pathlib import Path
 
-from app.domain import notify
-from app.tables import Device, Outbox, Person
+from app.platform.tables import Device, Outbox, Person
+from notifications import notify
 from tests.workspace_helpers import csrf, new_report, sign_in, staff_accounts
 
 VENDOR = Path(__file__).resolve().parent.parent / "pwa" / "static" / "vendor"
@@ -82,7 +82,7 @@ async def test_manifest_service_worker_and_self_hosted_firebase(client, monkeypa
     plain = await client.get("/sw.js")
     assert plain.headers["service-worker-allowed"] == "/" and "const FIREBASE = null" in plain.text
     assert "import " not in plain.text
-    from app import settings as settings_module
+    from app.platform import settings as settings_module
 
     configured = settings_module.get_settings()
     web = {
@@ -93,7 +93,7 @@ async def test_manifest_service_worker_and_self_hosted_firebase(client, monkeypa
         "vapidKey": "V",
     }
     patched = type(configured)(**{**configured.__dict__, "firebase_web_config": web})
-    monkeypatch.setattr("app.web.pwa.get_settings", lambda: patched)
+    monkeypatch.setattr("app.platform.pwa.get_settings", lambda: patched)
     with_push = (await client.get("/sw.js")).text
     assert '"projectId": "gandan-test"' in with_push and '"vapidKey"' not in with_push
     imported = re.findall(r'from "(/static/vendor/[^"]+)"', with_push)

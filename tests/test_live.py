@@ -58,8 +58,8 @@ async def _redis_or_skip():
 
 async def test_sessions_and_throttle_live_in_redis_when_configured(tmp_path):
     await _redis_or_skip()
-    from app.settings import load_settings
-    from app.web.stores import make_stores
+    from app.platform.settings import load_settings
+    from app.platform.stores import make_stores
 
     settings = load_settings({"VAR_DIR": str(tmp_path), "REDIS_URL": REDIS_URL})
     stores = make_stores(settings)
@@ -72,8 +72,8 @@ async def test_sessions_and_throttle_live_in_redis_when_configured(tmp_path):
 
 async def test_live_channel_crosses_processes_through_redis(tmp_path):
     await _redis_or_skip()
-    from app.settings import load_settings
-    from app.web.live import make_channels
+    from app.casework.live import make_channels
+    from app.platform.settings import load_settings
 
     settings = load_settings({"VAR_DIR": str(tmp_path), "REDIS_URL": REDIS_URL})
     sender, listener = make_channels(settings), make_channels(settings)

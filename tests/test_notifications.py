@@ -10,10 +10,9 @@ from datetime import datetime
 
 import pytest
 
-from app.clock import VIETNAM
-from app.domain import notify
-from app.tables import Device, Outbox, Person
-from notifications import outbox
+from app.platform.clock import VIETNAM
+from app.platform.tables import Device, Outbox, Person
+from notifications import notify, outbox
 from notifications.fcm import FirebaseSender
 from notifications.messages import render
 from notifications.worker import deliver_due

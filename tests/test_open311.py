@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from app.domain.open311 import issue_key
-from app.tables import Report
+from app.platform.tables import Report
+from app.transparency.open311 import issue_key
 from tests.photos_for_tests import jpeg
 from tests.workspace_helpers import new_report
 
@@ -146,12 +146,12 @@ async def test_post_fetches_media_url_only_where_allowed(client, key, monkeypatc
     try:
         private = await client.post("/open311/v2/requests.json", data=fields)
         assert private.status_code == 400 and "public address" in private.json()[0]["description"]
-        from app import settings as settings_module
+        from app.platform import settings as settings_module
 
         allowed = settings_module.get_settings()
         monkeypatch.setattr(settings_module, "get_settings", lambda: type(allowed)(
             **{**allowed.__dict__, "open311_fetch_private": True}))  # fmt: skip
-        monkeypatch.setattr("app.web.open311.get_settings", settings_module.get_settings)
+        monkeypatch.setattr("app.transparency.open311_routes.get_settings", settings_module.get_settings)
         fetched = await client.post("/open311/v2/requests.json", data=fields)
         assert fetched.status_code == 201, fetched.text
         code = fetched.json()[0]["service_request_id"]

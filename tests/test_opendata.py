@@ -10,8 +10,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from app.demo import DEMO_RESIDENTS, seed_demo
-from app.photos import MediaStore
-from app.tables import Report
+from app.platform.photos import MediaStore
+from app.platform.tables import Report
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ async def test_no_open_data_surface_carries_personal_data(demo):
              "/provinces/31", "/api/v1/reports?limit=1000", "/", "/actions", "/open311/v2/requests.json",
              "/open311/v2/requests.xml?extensions=true",
              *[f"/r/{c}" for c in codes], *[f"/api/v1/reports/{c}" for c in codes]]  # fmt: skip
-    from app.tables import Person
+    from app.platform.tables import Person
 
     device_ids = [p["device_identity"] for p in await Person.select(Person.device_identity)
                   .where(Person.device_identity.is_not_null())]  # fmt: skip

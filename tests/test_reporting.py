@@ -10,7 +10,7 @@ import re
 import pytest
 from PIL import Image
 
-from app.tables import Follow, Photo, Report, ReportEvent, Support, Ward
+from app.platform.tables import Follow, Photo, Report, ReportEvent, Support, Ward
 from tests.photos_for_tests import bomb, encoded, jpeg
 
 PHU_LIEN = (20.7916, 106.636)

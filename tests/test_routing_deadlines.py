@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app.boundaries import import_boundaries
-from app.clock import VIETNAM
-from app.domain.addresses import match_address
-from app.domain.deadlines import add_working_days, deadline_for, is_working_day
-from app.domain.routing import OutsideVietnam, load_locator, locator
-from app.tables import Ward
+from app.platform.boundaries import import_boundaries
+from app.platform.clock import VIETNAM
+from app.platform.deadlines import add_working_days, deadline_for, is_working_day
+from app.platform.tables import Ward
+from app.reporting.addresses import match_address
+from app.reporting.routing import OutsideVietnam, load_locator, locator
 
 
 @pytest.mark.parametrize("code", ["11446", "11443", "24736", "03405"])  # Phù Liễn, Kiến An,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import SettingsError, load_settings
+from app.platform.settings import SettingsError, load_settings
 
 
 def test_defaults_use_sqlite_under_var_and_vietnamese(tmp_path):

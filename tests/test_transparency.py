@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from app.clock import VIETNAM
-from app.domain.service_index import CaseFacts, compute
-from app.domain.transparency import last_months
+from app.platform.clock import VIETNAM
+from app.transparency.queries import last_months
+from app.transparency.service_index import CaseFacts, compute
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=VIETNAM)
 MONDAY = datetime(2026, 11, 16, 9, 0, tzinfo=VIETNAM)
@@ -62,11 +62,11 @@ def test_no_reports_no_index():
 
 
 async def test_ranking_orders_wards_by_index(database, fixed_clock):
-    from app.domain.accounts import load_actor
-    from app.domain.casework import Step, perform
-    from app.domain.sweep import sweep
-    from app.domain.transparency import province_ranking
-    from app.tables import Province
+    from app.accounts.rules import load_actor
+    from app.casework.steps import Step, perform
+    from app.casework.sweep import sweep
+    from app.platform.tables import Province
+    from app.transparency.queries import province_ranking
     from tests.workspace_helpers import KIEN_AN, PHU_LIEN, new_report, staff_accounts
 
     accounts = await staff_accounts()
@@ -87,7 +87,7 @@ async def test_ranking_orders_wards_by_index(database, fixed_clock):
 
 async def test_ward_and_province_pages(client, categories, settings):
     from app.demo import seed_demo
-    from app.photos import MediaStore
+    from app.platform.photos import MediaStore
 
     await seed_demo(MediaStore(settings.media_dir))
     ward = await client.get("/wards/11446")

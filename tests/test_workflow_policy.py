@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.policy import GRANTS, Act, Actor, Grant, Place, Role, allows, visible_scope
-from app.domain.workflow import (
+from app.accounts.policy import GRANTS, Act, Actor, Grant, Place, Role, allows, visible_scope
+from app.casework.workflow import (
     OPEN_STATUSES,
     TRANSITIONS,
     Action,

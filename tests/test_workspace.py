@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.accounts import load_actor
-from app.domain.casework import Refused, Step, perform
-from app.tables import Follow, InboxNotification, Person, Report, ReportEvent, Support, Ward
+from app.accounts.rules import load_actor
+from app.casework.steps import Refused, Step, perform
+from app.platform.tables import Follow, InboxNotification, Person, Report, ReportEvent, Support, Ward
 from tests.workspace_helpers import (
     KIEN_AN,
     PHU_LIEN,
@@ -83,8 +83,8 @@ async def test_queue_filters_counts_and_scope(client, accounts):
     late = (await client.get("/staff/?flag=overdue")).text
     assert overdue["code"] in late and mine["code"] not in late
     supervisor = await load_actor(accounts["giamsat.haiphong"])
-    from app import clock
-    from app.domain.queue import QueueFilter, reports
+    from app.casework.queue import QueueFilter, reports
+    from app.platform import clock
 
     seen = {r["code"] for r in await reports(supervisor, QueueFilter(), clock.now())}
     assert seen == {mine["code"], overdue["code"], elsewhere["code"]}
@@ -224,7 +224,7 @@ async def test_every_state_changing_route_refuses_a_request_without_csrf(client,
 
 
 async def test_person_without_role_cannot_enter(client, accounts):
-    from app.passwords import hash_password
+    from app.accounts.passwords import hash_password
 
     await Person.insert(Person(username="nobody", password_hash=hash_password("mot-mat-khau-dai")))
     await sign_in(client, "nobody", "mot-mat-khau-dai")
@@ -232,7 +232,7 @@ async def test_person_without_role_cannot_enter(client, accounts):
 
 
 async def test_resolving_with_after_photos_shows_them_publicly(client, accounts):
-    from app.tables import Photo
+    from app.platform.tables import Photo
     from tests.photos_for_tests import jpeg
 
     report = await new_report()
@@ -257,7 +257,7 @@ async def test_resolving_with_after_photos_shows_them_publicly(client, accounts)
 
 
 async def test_the_reporter_confirms_and_rates_on_the_public_page(client, accounts):
-    from app.tables import Rating
+    from app.platform.tables import Rating
     from tests.photos_for_tests import jpeg
 
     form = await client.get("/reports/new")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from app.accounts.people import create_staff_user
 from app.demo import DEMO_PASSWORD, ensure_accounts
-from app.domain.categories import ensure_default_categories
-from app.domain.reports import NewReport, create_report
-from app.domain.submission import follow
-from app.people import create_staff_user
-from app.tables import Category, Person, Ward
+from app.platform.tables import Category, Person, Ward
+from app.reporting.categories import ensure_default_categories
+from app.reporting.reports import NewReport, create_report
+from app.reporting.submission import follow
 
 PHU_LIEN, KIEN_AN = "11446", "11443"
 

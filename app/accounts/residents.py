@@ -1,0 +1,33 @@
+"""Residents without accounts are known by a random device token in a long-lived cookie."""
+
+from __future__ import annotations
+
+import secrets
+
+from litestar import Request
+from litestar.datastructures import Cookie
+
+from app.platform.tables import Person
+
+DEVICE_COOKIE = "gd_device"
+TEN_YEARS = 10 * 365 * 24 * 3600
+
+
+async def device_person_id(request: Request) -> int | None:
+    token = request.cookies.get(DEVICE_COOKIE)
+    if not token:
+        return None
+    row = await Person.select(Person.id).where(Person.device_identity == token).first()
+    return row["id"] if row else None
+
+
+async def ensure_device_person(request: Request) -> tuple[int, list[Cookie]]:
+    """The resident behind this browser, created on first need; plus the cookie to set."""
+    if (person_id := await device_person_id(request)) is not None:
+        return person_id, []
+    token = secrets.token_urlsafe(32)
+    person = Person(device_identity=token, language=request.query_params.get("lang") or "vi")
+    await person.save()
+    cookie = Cookie(key=DEVICE_COOKIE, value=token, max_age=TEN_YEARS, httponly=True,
+                    samesite="lax", secure=request.url.scheme == "https")  # fmt: skip
+    return person.id, [cookie]

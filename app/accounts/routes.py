@@ -1,0 +1,102 @@
+"""Staff sign-in: login with throttling of failures, logout, password change."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_429_TOO_MANY_REQUESTS
+
+from app.accounts.policy import Actor
+from app.accounts.rules import AccountError, authenticate, change_password, load_actor
+from app.platform.i18n import gettext as _
+
+MAX_FAILURES = 5
+WINDOW_SECONDS = 15 * 60
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: a login link must not bounce people to another site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/staff/"
+
+
+async def _failures(request: Request, keys: list[str]) -> int:
+    store = request.app.stores.get("throttle")
+    counts = [int(await store.get(k) or 0) for k in keys]
+    return max(counts)
+
+
+async def _record_failure(request: Request, keys: list[str]) -> None:
+    store = request.app.stores.get("throttle")
+    for key in keys:
+        await store.set(key, str(int(await store.get(key) or 0) + 1), expires_in=WINDOW_SECONDS)
+
+
+@get("/login", include_in_schema=False)
+async def login_form(next: FromQuery[str | None] = None) -> Template:  # noqa: A002
+    return Template("login.html", context={"next": _safe_next(next), "error": None})
+
+
+@post("/login", include_in_schema=False)
+async def login(request: Request) -> Response:
+    form = await request.form()
+    username = (form.get("username") or "").strip().lower()
+    password = form.get("password") or ""
+    target = _safe_next(form.get("next"))
+    client = request.client.host if request.client else "unknown"
+    keys = [f"user:{username}", f"ip:{client}"]
+
+    def again(error: str, status: int) -> Template:
+        return Template("login.html", context={"next": target, "error": error, "username": username},
+                        status_code=status)  # fmt: skip
+
+    if await _failures(request, keys) >= MAX_FAILURES:
+        return again(_("Too many failed attempts. Wait 15 minutes, then try again."),
+                     HTTP_429_TOO_MANY_REQUESTS)  # fmt: skip
+    person_id = await authenticate(username, password)
+    if person_id is None:
+        await _record_failure(request, keys)
+        return again(_("The username or password is not right."), HTTP_400_BAD_REQUEST)
+    request.clear_session()
+    request.set_session({"person_id": person_id})
+    return Redirect(target, status_code=HTTP_303_SEE_OTHER)
+
+
+@post("/logout", include_in_schema=False)
+async def logout(request: Request) -> Redirect:
+    request.clear_session()
+    return Redirect("/", status_code=HTTP_303_SEE_OTHER)
+
+
+async def provide_actor(request: Request) -> Actor:
+    """The signed-in staff member, for every /staff/ handler; others are sent to /login."""
+    person_id = request.session.get("person_id") if request.session else None
+    actor = await load_actor(person_id) if person_id else None
+    if actor is None:
+        raise NotAuthorizedException(_("Sign in to continue."),
+                                     extra={"login": f"/login?next={quote(request.url.path)}"})  # fmt: skip
+    if not actor.is_staff:
+        raise PermissionDeniedException(_("This account has no role in any ward."))
+    return actor
+
+
+@get("/staff/password", include_in_schema=False)
+async def password_form(actor: NamedDependency[Actor]) -> Template:
+    return Template("password.html", context={"actor": actor, "error": None, "done": False})
+
+
+@post("/staff/password", include_in_schema=False)
+async def password_change(request: Request, actor: NamedDependency[Actor]) -> Template:
+    form = await request.form()
+    try:
+        await change_password(actor.person_id, form.get("current") or "", form.get("new") or "")
+    except AccountError as error:
+        return Template("password.html", context={"actor": actor, "error": str(error), "done": False},
+                        status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
+    return Template("password.html", context={"actor": actor, "error": None, "done": True})

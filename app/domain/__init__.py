@@ -1,1 +1,0 @@
-"""Domain rules in plain Python: no web framework imports here."""

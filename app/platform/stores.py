@@ -1,0 +1,25 @@
+"""Shared state for sessions, login throttling and live updates.
+
+In-process (or a file store for sessions, so they survive restarts and are shared by the
+workers of one machine) by default; Redis when REDIS_URL is set, so several processes and
+machines share them.
+"""
+
+from __future__ import annotations
+
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+
+from app.platform.settings import Settings
+
+
+def make_stores(settings: Settings) -> dict[str, Store]:
+    if settings.redis_url:
+        root = RedisStore.with_client(url=settings.redis_url, namespace="gandan")
+        return {"sessions": root.with_namespace("sessions"), "throttle": root.with_namespace("throttle")}
+    return {
+        "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),
+        "throttle": MemoryStore(),
+    }

@@ -1,0 +1,64 @@
+"""Turning a multipart form (the page's or the API's) into a domain Submission."""
+
+from __future__ import annotations
+
+from litestar import Request
+from litestar.datastructures import UploadFile
+
+from app.platform.i18n import gettext as _
+from app.platform.photos import MAX_UPLOAD_BYTES
+from app.reporting.submission import Submission, SubmissionError
+
+
+def _float(form, name: str, low: float, high: float, errors: dict) -> float | None:
+    raw = (form.get(name) or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        errors["location"] = _("The coordinates are not numbers.")
+        return None
+    if not low <= value <= high:
+        errors["location"] = _("The coordinates are out of range.")
+        return None
+    return value
+
+
+async def read_submission(request: Request, channel: str) -> Submission:
+    form = await request.form()
+    errors: dict[str, str] = {}
+    lat = _float(form, "lat", -90, 90, errors)
+    lon = _float(form, "lon", -180, 180, errors)
+    if (lat is None) != (lon is None) and "location" not in errors:
+        errors["location"] = _("Give both latitude and longitude.")
+    photos: list[bytes] = []
+    for upload in form.getall("photos") if "photos" in form else []:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            continue  # an empty file input sends a nameless part
+        data = await upload.read(MAX_UPLOAD_BYTES + 1)
+        if len(data) > MAX_UPLOAD_BYTES:
+            errors["photos"] = _("Photo %(name)s is larger than %(limit)d MB. Send a smaller photo.") % {
+                "name": upload.filename,
+                "limit": MAX_UPLOAD_BYTES // 1_048_576,
+            }
+        photos.append(data)
+    if errors:
+        raise SubmissionError(errors)
+    key = request.headers.get("idempotency-key") or form.get("idempotency_key") or None
+    return Submission(
+        category=(form.get("category") or "").strip(),
+        description=form.get("description") or "",
+        lat=lat,
+        lon=lon,
+        location_source="map" if form.get("location_source") == "map" else "gps",
+        address=form.get("address") or "",
+        ward_code=(form.get("ward_code") or "").strip(),
+        photos=photos,
+        name=form.get("name") or "",
+        phone=form.get("phone") or "",
+        email=form.get("email") or "",
+        show_name=(form.get("show_name") or "").lower() in ("1", "on", "true", "yes"),
+        channel=channel,
+        idempotency_key=key[:100] if key else None,
+    )

@@ -1,0 +1,122 @@
+"""The resident's reporting flow: the form, its live hints, the receipt, follow and support."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import segno
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+
+from app.accounts.residents import device_person_id, ensure_device_person
+from app.casework.live import announce_new
+from app.platform.photos import MediaStore
+from app.platform.settings import get_settings
+from app.platform.tables import Follow
+from app.reporting.forms import read_submission
+from app.reporting.lookups import report_row
+from app.reporting.public import category_list
+from app.reporting.routing import OutsideVietnam, locator
+from app.reporting.submission import SubmissionError, nearby_open_reports, submit, support
+from app.reporting.submission import follow as follow_report
+
+
+def form_context(values: dict | None = None, errors: dict | None = None) -> dict:
+    settings = get_settings()
+    return {
+        "values": values or {},
+        "errors": errors or {},
+        "idempotency_key": (values or {}).get("idempotency_key") or str(uuid.uuid4()),
+        "tiles_url": settings.map_tiles_url,
+    }
+
+
+@get("/reports/new", include_in_schema=False)
+async def report_form() -> Template:
+    return Template("report_form.html", context={**form_context(), "categories": await category_list()})
+
+
+@post("/reports/new", include_in_schema=False)
+async def report_submit(request: Request) -> Response:
+    settings = get_settings()
+    person_id, cookies = await ensure_device_person(request)
+    try:
+        submission = await read_submission(request, channel="web")
+        submission.reporter_id = person_id
+        outcome = await submit(
+            submission,
+            MediaStore(settings.media_dir),
+            MediaStore(settings.originals_dir) if settings.originals_dir else None,
+        )
+    except SubmissionError as error:
+        form = await request.form()
+        values = {k: form.get(k) for k in form.keys() if k != "photos"}
+        return Template(
+            "report_form.html",
+            context={**form_context(values, error.errors), "categories": await category_list()},
+            status_code=HTTP_400_BAD_REQUEST,
+            cookies=cookies,
+        )
+    if outcome.created:
+        await announce_new(request, outcome.report)
+    return Redirect(f"/r/{outcome.report['code']}?new=1", status_code=HTTP_303_SEE_OTHER,
+                    cookies=cookies)  # fmt: skip
+
+
+@get("/reports/ward-hint", include_in_schema=False)
+async def ward_hint(lat: FromQuery[float], lon: FromQuery[float]) -> Template:
+    """htmx fragment: which ward will receive a report made here, with nearby alternatives."""
+    try:
+        match = (await locator()).locate(lat, lon)
+    except OutsideVietnam:
+        return Template("_ward_hint.html", context={"match": None})
+    return Template("_ward_hint.html", context={"match": match})
+
+
+@get("/reports/nearby", include_in_schema=False)
+async def nearby(lat: FromQuery[float], lon: FromQuery[float], category: FromQuery[str]) -> Template:
+    """htmx fragment: open reports of the same kind close by, to support instead of repeat."""
+    reports = await nearby_open_reports(category, lat, lon, get_settings().duplicate_radius_m)
+    return Template("_nearby.html", context={"reports": reports})
+
+
+async def _report_id(code: str) -> int:
+    return (await report_row(code))["id"]
+
+
+@post("/r/{code:str}/follow", include_in_schema=False)
+async def follow(request: Request, code: FromPath[str]) -> Redirect:
+    report_id = await _report_id(code)
+    person_id, cookies = await ensure_device_person(request)
+    await follow_report(person_id, report_id)
+    return Redirect(f"/r/{code.upper()}", status_code=HTTP_303_SEE_OTHER, cookies=cookies)
+
+
+@post("/r/{code:str}/unfollow", include_in_schema=False)
+async def unfollow(request: Request, code: FromPath[str]) -> Redirect:
+    report_id = await _report_id(code)
+    if (person_id := await device_person_id(request)) is not None:
+        await Follow.delete().where(Follow.person == person_id, Follow.report == report_id)
+    return Redirect(f"/r/{code.upper()}", status_code=HTTP_303_SEE_OTHER)
+
+
+@post("/r/{code:str}/support", include_in_schema=False)
+async def support_report(request: Request, code: FromPath[str]) -> Redirect:
+    report_id = await _report_id(code)
+    person_id, cookies = await ensure_device_person(request)
+    await support(person_id, report_id)
+    return Redirect(f"/r/{code.upper()}?supported=1", status_code=HTTP_303_SEE_OTHER,
+                    cookies=cookies)  # fmt: skip
+
+
+@get("/r/{code:str}/qr.svg", include_in_schema=False)
+async def receipt_qr(request: Request, code: FromPath[str]) -> Response:
+    await _report_id(code)
+    url = f"{request.base_url}r/{code.upper()}".replace("//r/", "/r/")
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=4, border=2, title=code.upper())
+    return Response(out.getvalue(), media_type="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip

@@ -1,0 +1,89 @@
+"""Government actions: the public list and detail, and the ward lead's publishing form."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+
+from app.accounts.policy import GRANTS, Act, Actor
+from app.platform.i18n import gettext as _
+from app.platform.photos import MediaStore
+from app.platform.settings import get_settings
+from app.platform.tables import Ward
+from app.transparency.actions import KINDS, ActionError, NewAction, Upload, detail, publish, search
+
+PAGE = 30
+
+
+@get("/actions", include_in_schema=False)
+async def action_list(
+    q: FromQuery[str] = "", ward: FromQuery[str | None] = None, kind: FromQuery[str | None] = None,
+    page: FromQuery[int] = 1,
+) -> Template:  # fmt: skip
+    page = max(1, page)
+    rows = await search(
+        query=q, ward_code=ward or None, kind=kind or None, limit=PAGE + 1, offset=(page - 1) * PAGE
+    )
+    return Template("actions.html", context={
+        "actions": rows[:PAGE], "more": len(rows) > PAGE, "page": page, "q": q, "ward": ward or "",
+        "kind": kind or "", "kinds": KINDS,
+    })  # fmt: skip
+
+
+@get("/actions/{action_id:int}", include_in_schema=False)
+async def action_page(action_id: FromPath[int]) -> Template:
+    action = await detail(action_id)
+    if action is None:
+        raise NotFoundException(_("This government action does not exist."))
+    return Template("action.html", context={"action": action, "kinds": KINDS})
+
+
+async def _publishing_wards(actor: Actor) -> list[dict]:
+    if actor.is_admin:
+        return []  # admins type the ward code
+    ids = [g.ward_id for g in actor.grants if Act.PUBLISH in GRANTS[g.role] and g.ward_id]
+    return await Ward.select(Ward.code, Ward.name).where(Ward.id.is_in(ids or [0]))
+
+
+@get("/staff/actions/new", include_in_schema=False)
+async def action_form(actor: NamedDependency[Actor]) -> Template:
+    wards = await _publishing_wards(actor)
+    if not wards and not actor.is_admin:
+        raise PermissionDeniedException(_("Only ward leads publish government actions."))
+    return Template("staff/action_form.html", context={"actor": actor, "wards": wards, "kinds": KINDS,
+                                                       "values": {}, "error": None})  # fmt: skip
+
+
+@post("/staff/actions/new", include_in_schema=False)
+async def action_publish(request: Request, actor: NamedDependency[Actor]) -> Response:
+    form = await request.form()
+    uploads = [
+        Upload(u.filename, await u.read())
+        for u in (form.getall("attachments") if "attachments" in form else [])
+        if getattr(u, "filename", None)
+    ]
+    try:
+        effective = date.fromisoformat(form.get("effective_date")) if form.get("effective_date") else None
+    except ValueError:
+        effective = None
+    new = NewAction(
+        ward_code=form.get("ward") or "", kind=form.get("kind") or "", title=form.get("title") or "",
+        body=form.get("body") or "", effective_date=effective,
+        report_codes=(form.get("reports") or "").replace(";", ",").split(","), attachments=uploads,
+    )  # fmt: skip
+    try:
+        action_id = await publish(actor, new, MediaStore(get_settings().media_dir))
+    except PermissionError as refused:
+        raise PermissionDeniedException(str(refused)) from None
+    except ActionError as error:
+        values = {k: form.get(k) for k in ("ward", "kind", "title", "body", "effective_date", "reports")}
+        return Template("staff/action_form.html", context={
+            "actor": actor, "wards": await _publishing_wards(actor), "kinds": KINDS, "values": values,
+            "error": str(error)}, status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
+    return Redirect(f"/actions/{action_id}", status_code=HTTP_303_SEE_OTHER)

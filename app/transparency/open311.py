@@ -1,0 +1,101 @@
+"""Open311 GeoReport v2: our reports seen as service requests, and partners' API keys.
+
+Mapping: a category is a service; a report is a service request, `open` while received,
+accepted or in progress and `closed` once resolved, closed or rejected; `status_notes`
+carries the latest public reply, `expected_datetime` the deadline, `agency_responsible`
+the ward. The detailed status is in `extended_attributes` when asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from app.casework.workflow import OPEN_STATUSES
+from app.platform.clock import VIETNAM
+from app.platform.tables import ApiKey, Category, Photo, Report, ReportEvent
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def issue_key(name: str, created_by: int | None = None, key: str | None = None) -> str:
+    """A new partner key; shown once, only its hash is stored."""
+    key = key or secrets.token_urlsafe(24)
+    await ApiKey.insert(ApiKey(name=name, key_hash=_hash(key), created_by=created_by))
+    return key
+
+
+async def key_is_valid(key: str | None) -> bool:
+    if not key:
+        return False
+    return await ApiKey.exists().where(ApiKey.key_hash == _hash(key), ApiKey.active.eq(True))
+
+
+def iso(moment: datetime | None) -> str | None:
+    """W3C datetime with an offset, in Vietnam's time, as the spec asks."""
+    return moment.astimezone(VIETNAM).isoformat(timespec="seconds") if moment else None
+
+
+def open311_status(status: str) -> str:
+    return "open" if status in OPEN_STATUSES else "closed"
+
+
+async def services() -> list[dict]:
+    rows = await Category.select().where(Category.active.eq(True)).order_by(Category.sort_order)
+    return [
+        {
+            "service_code": c["code"],
+            "service_name": c["name_vi"],
+            "description": f"{c['name_vi']} / {c['name_en']}",
+            "metadata": False,
+            "type": "realtime",
+            "keywords": c["code"].replace("_", ","),
+            "group": "urgent" if c["urgent"] else "standard",
+        }  # fmt: skip
+        for c in rows
+    ]
+
+
+REQUEST_COLUMNS = (
+    Report.id, Report.code, Report.status, Report.description, Report.lat, Report.lon, Report.created_at,
+    Report.updated_at, Report.deadline, Report.category.code, Report.category.name_vi, Report.ward.name,
+    Report.ward.province.short_name,
+)  # fmt: skip
+
+
+async def as_requests(rows: list[dict], base_url: str, extensions: bool = False) -> list[dict]:
+    """Service requests for report rows selected with REQUEST_COLUMNS. Public fields only."""
+    ids = [r["id"] for r in rows] or [0]
+    notes: dict[int, str] = {}
+    for event in (
+        await ReportEvent.select(ReportEvent.report, ReportEvent.public_text)
+        .where(ReportEvent.report.is_in(ids), ReportEvent.is_public.eq(True), ReportEvent.public_text != "")
+        .order_by(ReportEvent.created_at)
+    ):
+        notes[event["report"]] = event["public_text"]  # the latest wins
+    photos = {}
+    for photo in await Photo.select(Photo.report, Photo.digest).where(
+        Photo.report.is_in(ids), Photo.stage == "before", Photo.position == 0
+    ):
+        photos[photo["report"]] = f"{base_url}/media/{photo['digest'][:2]}/{photo['digest']}.jpg"
+    result = []
+    for r in rows:
+        item = {
+            "service_request_id": r["code"], "status": open311_status(r["status"]),
+            "status_notes": notes.get(r["id"], ""), "service_name": r["category.name_vi"],
+            "service_code": r["category.code"], "description": r["description"],
+            "agency_responsible": r["ward.name"], "service_notice": "",
+            "requested_datetime": iso(r["created_at"]), "updated_datetime": iso(r["updated_at"]),
+            "expected_datetime": iso(r["deadline"]),
+            "address": f"{r['ward.name']}, {r['ward.province.short_name']}", "address_id": "", "zipcode": "",
+            "lat": r["lat"], "long": r["lon"], "media_url": photos.get(r["id"], ""),
+        }  # fmt: skip
+        if extensions:
+            item["extended_attributes"] = {"detailed_status": r["status"]}
+        result.append(item)
+    return result

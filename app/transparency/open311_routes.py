@@ -1,0 +1,306 @@
+"""Open311 GeoReport v2 at /open311/v2/, in JSON and XML, with the spec's error format.
+
+Extensions beyond the core spec, as other cities offer them: page/page_size, updated_after/
+updated_before, bbox, and extensions=true for our detailed status. POST takes a photo as a
+`media` upload or fetches `media_url`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import uuid
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath
+
+from app.casework.workflow import OPEN_STATUSES
+from app.platform import clock
+from app.platform.photos import MAX_UPLOAD_BYTES, MediaStore
+from app.platform.settings import get_settings
+from app.platform.tables import Category, Report
+from app.reporting.filters import parse_bbox
+from app.reporting.submission import Submission, SubmissionError, submit
+from app.transparency.open311 import REQUEST_COLUMNS, SPECIFICATION, as_requests, iso, key_is_valid, services
+
+MEDIA_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+DEFAULT_DAYS = 90
+MAX_PAGE_SIZE = 1000
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        self.status, self.description = status, description
+
+
+def _split(name: str) -> tuple[str, str]:
+    """'HP-2611-0001.json' → ('HP-2611-0001', 'json')."""
+    stem, _, fmt = name.rpartition(".")
+    if fmt not in MEDIA_TYPES or not stem:
+        raise Open311Error(404, "Add .json or .xml to the resource name")
+    return stem, fmt
+
+
+def _xml(root_name: str, item_name: str, items: list[dict]) -> bytes:
+    root = ET.Element(root_name)
+    for item in items:
+        node = ET.SubElement(root, item_name)
+        _fill(node, item)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _fill(node: ET.Element, item: dict) -> None:
+    for key, value in item.items():
+        child = ET.SubElement(node, key)
+        if isinstance(value, dict):
+            _fill(child, value)
+        elif isinstance(value, list):
+            for entry in value:
+                _fill(ET.SubElement(child, key.rstrip("s") or key), entry)
+        elif isinstance(value, bool):
+            child.text = "true" if value else "false"
+        elif value is not None:
+            child.text = str(value)
+
+
+def _answer(fmt: str, root: str, item: str, items: list[dict], status: int = 200) -> Response:
+    body = items if fmt == "json" else _xml(root, item, items)
+    return Response(body, status_code=status, media_type=MEDIA_TYPES[fmt])
+
+
+def _error(fmt: str, error: Open311Error) -> Response:
+    items = [{"code": error.status, "description": error.description}]
+    return _answer(fmt if fmt in MEDIA_TYPES else "json", "errors", "error", items, status=error.status)
+
+
+def _fmt_of(path: str) -> str:
+    return path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else "json"
+
+
+@get(["/discovery.json", "/discovery.xml"], summary="Open311 discovery")
+async def discovery(request: Request) -> Response:
+    fmt = _fmt_of(request.url.path)
+    base = f"{str(request.base_url).rstrip('/')}/open311/v2"
+    changeset = iso(datetime(2026, 11, 21, tzinfo=clock.VIETNAM))
+    doc = {
+        "changeset": changeset, "contact": get_settings().public_url,
+        "key_service": "API keys are issued by the installation's administrators.",
+        "endpoints": [{"specification": SPECIFICATION, "url": base, "changeset": changeset,
+                       "type": "production", "formats": ["application/json", "text/xml"]}],
+    }  # fmt: skip
+    if fmt == "json":
+        return Response(doc, media_type=MEDIA_TYPES["json"])
+    root = ET.Element("discovery")
+    for key in ("changeset", "contact", "key_service"):
+        ET.SubElement(root, key).text = doc[key]
+    endpoints = ET.SubElement(root, "endpoints")
+    for endpoint in doc["endpoints"]:
+        node = ET.SubElement(endpoints, "endpoint")
+        for key in ("specification", "url", "changeset", "type"):
+            ET.SubElement(node, key).text = endpoint[key]
+        formats = ET.SubElement(node, "formats")
+        for media_type in endpoint["formats"]:
+            ET.SubElement(formats, "format").text = media_type
+    return Response(ET.tostring(root, encoding="utf-8", xml_declaration=True), media_type=MEDIA_TYPES["xml"])
+
+
+@get(["/services.json", "/services.xml"], summary="Open311 service list")
+async def service_list(request: Request) -> Response:
+    return _answer(_fmt_of(request.url.path), "services", "service", await services())
+
+
+@get("/services/{name:str}", summary="Open311 service definition")
+async def service_definition(request: Request, name: FromPath[str]) -> Response:
+    code, fmt = _split(name)
+    if not await Category.exists().where(Category.code == code, Category.active.eq(True)):
+        raise Open311Error(404, f"No service has the code {code}")
+    definition = {"service_code": code, "attributes": []}
+    if fmt == "json":
+        return Response(definition, media_type=MEDIA_TYPES["json"])
+    root = ET.Element("service_definition")
+    ET.SubElement(root, "service_code").text = code
+    ET.SubElement(root, "attributes")
+    return Response(ET.tostring(root, encoding="utf-8", xml_declaration=True), media_type=MEDIA_TYPES["xml"])
+
+
+def _datetime(params, name: str) -> datetime | None:
+    raw = params.get(name)
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a W3C datetime, e.g. 2026-11-01T00:00:00+07:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=clock.VIETNAM)
+    return moment
+
+
+def _int(params, name: str, default: int, low: int, high: int) -> int:
+    raw = params.get(name)
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise Open311Error(400, f"{name} must be a whole number from {low} to {high}")
+    return int(raw)
+
+
+@get(["/requests.json", "/requests.xml"], summary="Open311 service requests")
+async def request_list(request: Request) -> Response:
+    fmt, params = _fmt_of(request.url.path), request.query_params
+    query = Report.select(*REQUEST_COLUMNS).where(Report.duplicate_of.is_null())
+    if ids := [i.strip().upper() for i in (params.get("service_request_id") or "").split(",") if i.strip()]:
+        query = query.where(Report.code.is_in(ids))  # the spec: other filters are ignored
+    else:
+        start, end = _datetime(params, "start_date"), _datetime(params, "end_date")
+        if not start and not end:
+            start = clock.now() - timedelta(days=DEFAULT_DAYS)
+        if start:
+            query = query.where(Report.created_at >= start)
+        if end:
+            query = query.where(Report.created_at <= end)
+        if after := _datetime(params, "updated_after"):
+            query = query.where(Report.updated_at >= after)
+        if before := _datetime(params, "updated_before"):
+            query = query.where(Report.updated_at <= before)
+        if codes := [c for c in (params.get("service_code") or "").split(",") if c]:
+            query = query.where(Report.category.code.is_in(codes))
+        if statuses := {s for s in (params.get("status") or "").split(",") if s}:
+            if not statuses <= {"open", "closed"}:
+                raise Open311Error(400, "status must be open, closed or both")
+            if statuses == {"open"}:
+                query = query.where(Report.status.is_in([str(s) for s in OPEN_STATUSES]))
+            elif statuses == {"closed"}:
+                query = query.where(Report.status.not_in([str(s) for s in OPEN_STATUSES]))
+        if params.get("bbox"):
+            try:
+                west, south, east, north = parse_bbox(params.get("bbox"))
+            except Exception:
+                raise Open311Error(400, "bbox must be four numbers: west,south,east,north") from None
+            query = query.where(
+                Report.lat >= south, Report.lat <= north, Report.lon >= west, Report.lon <= east
+            )
+    size = _int(params, "page_size", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    page = _int(params, "page", 1, 1, 1_000_000)
+    rows = await query.order_by(Report.created_at, ascending=False).limit(size).offset((page - 1) * size)
+    items = await as_requests(rows, str(request.base_url).rstrip("/"), params.get("extensions") == "true")
+    return _answer(fmt, "service_requests", "request", items)
+
+
+@get("/requests/{name:str}", summary="Open311 one service request")
+async def request_one(request: Request, name: FromPath[str]) -> Response:
+    code, fmt = _split(name)
+    rows = await Report.select(*REQUEST_COLUMNS).where(Report.code == code.upper())
+    if not rows:
+        raise Open311Error(404, f"No service request has the id {code}")
+    items = await as_requests(
+        rows, str(request.base_url).rstrip("/"), request.query_params.get("extensions") == "true"
+    )
+    return _answer(fmt, "service_requests", "request", items)
+
+
+@get("/tokens/{name:str}", summary="Open311 token → service request id")
+async def token(request: Request, name: FromPath[str]) -> Response:
+    value, fmt = _split(name)
+    row = await Report.select(Report.code).where(Report.idempotency_key == f"open311:{value}").first()
+    if row is None:
+        raise Open311Error(404, f"No request was made with the token {value}")
+    return _answer(fmt, "service_requests", "request", [{"token": value, "service_request_id": row["code"]}])
+
+
+def _public_address(host: str) -> bool:
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False
+    return all(ipaddress.ip_address(info[4][0]).is_global for info in infos)
+
+
+async def fetch_media(url: str) -> bytes:
+    """A partner's photo by URL: http(s), public addresses only (unless allowed for a private
+    gateway), 20 MB and 10 seconds at most."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Open311Error(400, "media_url must be an http or https URL")
+    if not get_settings().open311_fetch_private and not _public_address(parts.hostname):
+        raise Open311Error(400, "media_url must point to a public address")
+    try:
+        async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
+            async with http.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise Open311Error(400, f"media_url answered {response.status_code}")
+                data = b""
+                async for chunk in response.aiter_bytes():
+                    data += chunk
+                    if len(data) > MAX_UPLOAD_BYTES:
+                        raise Open311Error(400, "the photo at media_url is larger than 20 MB")
+                return data
+    except httpx.HTTPError:
+        raise Open311Error(400, "media_url could not be fetched") from None
+
+
+@post(["/requests.json", "/requests.xml"], summary="Open311: create a service request", status_code=201)
+async def create_request(request: Request) -> Response:
+    fmt = _fmt_of(request.url.path)
+    form = await request.form()
+    if not await key_is_valid(form.get("api_key")):
+        raise Open311Error(403, "A valid api_key is required to create requests")
+    code = form.get("service_code") or ""
+    if not code:
+        raise Open311Error(400, "service_code is required")
+    photos = []
+    media = form.get("media")
+    if isinstance(media, UploadFile) and media.filename:
+        photos.append(await media.read(MAX_UPLOAD_BYTES + 1))
+    elif form.get("media_url"):
+        photos.append(await fetch_media(form.get("media_url")))
+    try:
+        lat = float(form["lat"]) if form.get("lat") else None
+        lon = float(form["long"]) if form.get("long") else None
+    except ValueError:
+        raise Open311Error(400, "lat and long must be numbers") from None
+    if (lat is None) != (lon is None):
+        raise Open311Error(400, "give both lat and long, or address_string")
+    name = " ".join(p for p in (form.get("first_name"), form.get("last_name")) if p)
+    request_token = uuid.uuid4().hex
+    submission = Submission(
+        category=code, description=form.get("description") or "", lat=lat, lon=lon,
+        address=form.get("address_string") or "", photos=photos, name=name, phone=form.get("phone") or "",
+        email=form.get("email") or "", channel="open311", idempotency_key=f"open311:{request_token}",
+    )  # fmt: skip
+    try:
+        outcome = await submit(submission, MediaStore(get_settings().media_dir))
+    except SubmissionError as error:
+        raise Open311Error(400, " ".join(f"{k}: {v}" for k, v in error.errors.items())) from None
+    item = {"service_request_id": outcome.report["code"], "token": request_token, "service_notice": "",
+            "account_id": ""}  # fmt: skip
+    return _answer(fmt, "service_requests", "request", [item], status=201)
+
+
+def _on_error(request: Request, error: Exception) -> Response:
+    """Every Open311 failure answers in the spec's error format, in the asked format."""
+    if isinstance(error, HTTPException):
+        error = Open311Error(error.status_code, str(error.detail))
+    return _error(_fmt_of(request.url.path), error)
+
+
+open311_router = Router(
+    path="/open311/v2",
+    route_handlers=[
+        discovery,
+        service_list,
+        service_definition,
+        request_list,
+        request_one,
+        token,
+        create_request,
+    ],
+    tags=["open311"],
+    exception_handlers={Open311Error: _on_error, HTTPException: _on_error},
+)

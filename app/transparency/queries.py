@@ -1,0 +1,92 @@
+"""Reading the service index and the rankings from the database (no personal data)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from app.platform import clock
+from app.platform.clock import VIETNAM
+from app.platform.tables import DeadlineMark, Province, Rating, Report, ReportEvent, Ward
+from app.transparency.service_index import CaseFacts, ServiceIndex, compute
+
+PERIOD_DAYS = 365
+
+
+def last_months(now: datetime, count: int = 12) -> list[str]:
+    local = now.astimezone(VIETNAM)
+    year, month = local.year, local.month
+    labels = []
+    for _ in range(count):
+        labels.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return labels[::-1]
+
+
+async def _facts_by_ward(ward_ids: list[int], since: datetime) -> tuple[dict[int, list[CaseFacts]], dict]:
+    rows = await Report.select(
+        Report.id,
+        Report.ward,
+        Report.status,
+        Report.channel,
+        Report.category.code,
+        Report.created_at,
+        Report.deadline,
+        Report.acknowledged_at,
+        Report.resolved_at,
+    ).where(Report.ward.is_in(ward_ids or [0]), Report.created_at >= since, Report.duplicate_of.is_null())
+    ids = [r["id"] for r in rows] or [0]
+    late = {m["report"] for m in await DeadlineMark.select(DeadlineMark.report).where(
+        DeadlineMark.kind == "overdue", DeadlineMark.report.is_in(ids))}  # fmt: skip
+    reopened = {
+        e["report"]
+        for e in await ReportEvent.select(ReportEvent.report).where(
+            ReportEvent.report.is_in(ids),
+            ReportEvent.kind == "status",
+            ReportEvent.from_status.is_in(["resolved", "closed"]),
+            ReportEvent.to_status == "in_progress",
+        )
+    }
+    stars: dict[int, list[int]] = defaultdict(list)
+    for rating in await Rating.select(Rating.stars, Rating.report.ward).where(Rating.report.is_in(ids)):
+        stars[rating["report.ward"]].append(rating["stars"])
+    facts: dict[int, list[CaseFacts]] = defaultdict(list)
+    for r in rows:
+        facts[r["ward"]].append(CaseFacts(
+            status=r["status"], category=r["category.code"], channel=r["channel"],
+            created_at=r["created_at"], deadline=r["deadline"], acknowledged_at=r["acknowledged_at"],
+            resolved_at=r["resolved_at"], was_late=r["id"] in late, reopened=r["id"] in reopened,
+        ))  # fmt: skip
+    return facts, stars
+
+
+async def ward_index(ward_id: int, now: datetime | None = None) -> ServiceIndex:
+    now = now or clock.now()
+    facts, stars = await _facts_by_ward([ward_id], now - timedelta(days=PERIOD_DAYS))
+    return compute(facts.get(ward_id, []), stars.get(ward_id, []), now, last_months(now))
+
+
+async def province_ranking(province_id: int, now: datetime | None = None) -> list[dict]:
+    """Every ward of the province with its index, best first; wards without reports last."""
+    now = now or clock.now()
+    wards = await Ward.select(Ward.id, Ward.code, Ward.name).where(Ward.province == province_id)
+    facts, stars = await _facts_by_ward([w["id"] for w in wards], now - timedelta(days=PERIOD_DAYS))
+    months = last_months(now)
+    ranked = [
+        {**w, "index": compute(facts.get(w["id"], []), stars.get(w["id"], []), now, months)} for w in wards
+    ]
+    ranked.sort(key=lambda w: (w["index"].score is None, -(w["index"].score or 0), w["name"]))
+    for position, ward in enumerate(ranked, start=1):
+        ward["rank"] = position if ward["index"].score is not None else None
+    return ranked
+
+
+async def ward_by_code(code: str) -> dict | None:
+    return await Ward.select(
+        Ward.id, Ward.code, Ward.name, Ward.kind, Ward.area_km2, Ward.province.id.as_alias("province_id"),
+        Ward.province.code.as_alias("province_code"), Ward.province.name.as_alias("province_name"),
+    ).where(Ward.code == code).first()  # fmt: skip
+
+
+async def province_by_code(code: str) -> dict | None:
+    return await Province.select().where(Province.code == code).first()

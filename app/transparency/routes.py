@@ -1,0 +1,77 @@
+"""Public transparency pages: a ward's service index, a province's ranking of its wards."""
+
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from app.accounts.residents import device_person_id, ensure_device_person
+from app.platform.charts import monthly_bars, score_bar
+from app.platform.i18n import gettext as _
+from app.platform.settings import get_settings
+from app.platform.tables import Follow
+from app.reporting.public import ReportFilter, category_list, recent_reports
+from app.transparency.actions import search as search_actions
+from app.transparency.queries import province_by_code, province_ranking, ward_by_code, ward_index
+from app.transparency.service_index import FORMULA, WEIGHTS
+
+
+@get("/wards/{code:str}", include_in_schema=False)
+async def ward_page(request: Request, code: FromPath[str]) -> Template:
+    ward = await ward_by_code(code)
+    if ward is None:
+        raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
+    index = await ward_index(ward["id"])
+    chart = monthly_bars(
+        index.monthly, (_("Reports received"), _("Reports resolved")), _("Reports per month")
+    )
+    categories = {c["code"]: c for c in await category_list()}
+    return Template("ward.html", context={
+        "ward": ward, "index": index, "chart": chart, "categories": categories,
+        "reports": await recent_reports(ReportFilter(ward=ward["code"]), limit=10),
+        "actions": await search_actions(ward_code=ward["code"], limit=5),
+        "following": await _follows(request, ward["id"]),
+    })  # fmt: skip
+
+
+async def _follows(request: Request, ward_id: int) -> bool:
+    person = await device_person_id(request)
+    return person is not None and await Follow.exists().where(Follow.person == person, Follow.ward == ward_id)
+
+
+@get("/provinces/{code:str}", include_in_schema=False)
+async def province_page(code: FromPath[str]) -> Template:
+    province = await province_by_code(code)
+    if province is None:
+        raise NotFoundException(_("There is no province with the code %(code)s.") % {"code": code})
+    ranking = await province_ranking(province["id"])
+    for ward in ranking:
+        ward["bar"] = score_bar(ward["index"].score)
+    return Template("province.html", context={
+        "province": province, "ranking": ranking, "formula": FORMULA, "weights": WEIGHTS,
+        "ranked": sum(1 for w in ranking if w["rank"]),
+    })  # fmt: skip
+
+
+@get("/map", include_in_schema=False)
+async def map_page() -> Template:
+    return Template("map.html", context={"categories": await category_list(),
+                                         "tiles_url": get_settings().map_tiles_url})  # fmt: skip
+
+
+@post("/wards/{code:str}/follow", include_in_schema=False)
+async def follow_ward(request: Request, code: FromPath[str]) -> Redirect:
+    """Follow a ward: be told of what it publishes."""
+    ward = await ward_by_code(code)
+    if ward is None:
+        raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
+    person, cookies = await ensure_device_person(request)
+    form = await request.form()
+    if form.get("stop") == "1":
+        await Follow.delete().where(Follow.person == person, Follow.ward == ward["id"])
+    elif not await Follow.exists().where(Follow.person == person, Follow.ward == ward["id"]):
+        await Follow.insert(Follow(person=person, ward=ward["id"]))
+    return Redirect(f"/wards/{code}", status_code=HTTP_303_SEE_OTHER, cookies=cookies)
