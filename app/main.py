@@ -15,36 +15,30 @@ from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
-from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from app.accounts import me
-from app.accounts import routes as auth
-from app.casework import live
-from app.casework import routes as staff
+from app.accounts import web as accounts_web
+from app.accounts.routes import provide_actor
+from app.casework import web as casework_web
 from app.casework.live import make_channels
 from app.casework.sweep import sweep
 from app.casework.workflow import Status
-from app.platform import clock, db, health, i18n, pwa
+from app.platform import clock, db, i18n
+from app.platform import web as platform_web
 from app.platform.i18n import N_
 from app.platform.language import LanguageMiddleware
 from app.platform.photos import MAX_UPLOAD_BYTES
-from app.platform.settings import PROJECT_ROOT, Settings, get_settings
+from app.platform.settings import Settings, get_settings
 from app.platform.stores import make_stores
-from app.reporting import api, pages
-from app.reporting import routes as reporting
+from app.reporting import web as reporting_web
 from app.reporting.submission import MAX_PHOTOS
-from app.transparency import action_routes as actions
-from app.transparency import opendata
-from app.transparency import routes as transparency
-from app.transparency.open311_routes import open311_router
+from app.transparency import web as transparency_web
 from notifications.fcm import FirebaseSender
 from notifications.worker import run_forever
 
 logger = logging.getLogger("gandan")
 # Each capability keeps its own templates; the names are unique across them.
 TEMPLATES = sorted(Path(__file__).resolve().parent.glob("*/templates"))
-STATIC = PROJECT_ROOT / "pwa" / "static"
 
 STATUS_LABELS = {
     Status.RECEIVED: N_("Received"),
@@ -164,67 +158,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app = Litestar(
         route_handlers=[
-            pages.home,
-            pages.report_page,
-            pages.answer_resolution,
-            pages.rate_handling,
-            reporting.report_form,
-            reporting.report_submit,
-            reporting.ward_hint,
-            reporting.nearby,
-            reporting.follow,
-            reporting.unfollow,
-            reporting.support_report,
-            reporting.receipt_qr,
-            api.ApiV1,
-            auth.login_form,
-            auth.login,
-            auth.logout,
-            auth.password_form,
-            auth.password_change,
-            staff.queue_page,
-            staff.assign_many,
-            staff.case_page,
-            staff.act,
-            staff.file_form,
-            staff.file_for_resident,
-            staff.outbox_page,
-            live.live,
-            transparency.ward_page,
-            transparency.province_page,
-            transparency.follow_ward,
-            transparency.map_page,
-            pwa.manifest,
-            pwa.service_worker,
-            me.me_page,
-            me.me_read,
-            me.me_preferences,
-            me.me_badge,
-            me.register_device,
-            me.unregister_device,
-            actions.action_list,
-            actions.action_page,
-            actions.action_form,
-            actions.action_publish,
-            open311_router,
-            opendata.export_csv,
-            opendata.export_geojson,
-            opendata.ward_feed,
-            opendata.category_feed,
-            health.healthz,
-            create_static_files_router(path="/static", directories=[STATIC], name="static"),
-            create_static_files_router(
-                path="/media", directories=[settings.media_dir], name="media", include_in_schema=False
-            ),
+            *platform_web.routers(settings.media_dir),
+            *accounts_web.routers,
+            *reporting_web.routers,
+            *casework_web.routers,
+            *transparency_web.routers,
         ],
         lifespan=[lifespan],
         middleware=[
-            LanguageMiddleware(),
+            LanguageMiddleware(settings.default_language),
             ServerSideSessionConfig(store="sessions", max_age=12 * 3600, secure=https).middleware,
         ],
         stores=make_stores(settings),
         plugins=[make_channels(settings)],
-        dependencies={"actor": Provide(auth.provide_actor)},
+        # Settings are read once, here, and handed to every handler that names them.
+        dependencies={
+            "actor": Provide(provide_actor),
+            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+        },
         template_config=template_config,
         openapi_config=OpenAPIConfig(title="Gần Dân API", version="1", path="/schema"),
         exception_handlers={HTTPException: _error_response},

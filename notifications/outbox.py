@@ -94,3 +94,14 @@ async def mark_retry(row: Claimed, error: str, now: datetime) -> None:
         changes = {Outbox.attempts: attempts, Outbox.last_error: error[:500], Outbox.claimed_at: None,
                    Outbox.next_attempt_at: now + delay}  # fmt: skip
     await Outbox.update(changes).where(Outbox.id == row.id)
+
+
+async def delivery_summary(limit: int = 200) -> tuple[dict[str, int], list[dict]]:
+    """How many rows are pending, sent and failed, and the newest rows, for the admins' page."""
+    states = ("pending", "sent", "failed")
+    counts = {state: await Outbox.count().where(Outbox.state == state) for state in states}
+    rows = await Outbox.select(
+        Outbox.id, Outbox.kind, Outbox.state, Outbox.attempts, Outbox.last_error, Outbox.next_attempt_at,
+        Outbox.sent_at, Outbox.created_at, Outbox.report.code,
+    ).order_by(Outbox.id, ascending=False).limit(limit)  # fmt: skip
+    return counts, rows

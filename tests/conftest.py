@@ -141,8 +141,18 @@ class LifespanClient:
 async def client(database):
     from app.main import create_app
 
-    async with LifespanClient(create_app()) as http:
+    async with LifespanClient(create_app(database)) as http:
         yield http
+
+
+@pytest.fixture
+def client_with(database):
+    """A client of an app built with some settings changed: `async with client_with(x=1) as http`."""
+    from dataclasses import replace
+
+    from app.main import create_app
+
+    return lambda **changes: LifespanClient(create_app(replace(database, **changes)))
 
 
 @pytest.fixture

@@ -71,7 +71,7 @@ async def test_device_registration_and_unregistration(client, categories):
     assert await Device.count() == 0
 
 
-async def test_manifest_service_worker_and_self_hosted_firebase(client, monkeypatch):
+async def test_manifest_service_worker_and_self_hosted_firebase(client, client_with):
     manifest = (await client.get("/manifest.webmanifest")).json()
     assert manifest["start_url"].startswith("/") and {i["sizes"] for i in manifest["icons"]} == {
         "192x192",
@@ -82,9 +82,6 @@ async def test_manifest_service_worker_and_self_hosted_firebase(client, monkeypa
     plain = await client.get("/sw.js")
     assert plain.headers["service-worker-allowed"] == "/" and "const FIREBASE = null" in plain.text
     assert "import " not in plain.text
-    from app.platform import settings as settings_module
-
-    configured = settings_module.get_settings()
     web = {
         "apiKey": "k",
         "projectId": "gandan-test",
@@ -92,9 +89,8 @@ async def test_manifest_service_worker_and_self_hosted_firebase(client, monkeypa
         "messagingSenderId": "2",
         "vapidKey": "V",
     }
-    patched = type(configured)(**{**configured.__dict__, "firebase_web_config": web})
-    monkeypatch.setattr("app.platform.pwa.get_settings", lambda: patched)
-    with_push = (await client.get("/sw.js")).text
+    async with client_with(firebase_web_config=web) as configured:
+        with_push = (await configured.get("/sw.js")).text
     assert '"projectId": "gandan-test"' in with_push and '"vapidKey"' not in with_push
     imported = re.findall(r'from "(/static/vendor/[^"]+)"', with_push)
     assert imported

@@ -137,7 +137,7 @@ class _PhotoServer(BaseHTTPRequestHandler):
         pass
 
 
-async def test_post_fetches_media_url_only_where_allowed(client, key, monkeypatch):
+async def test_post_fetches_media_url_only_where_allowed(client, client_with, key):
     server = HTTPServer(("127.0.0.1", 0), _PhotoServer)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}/photo.jpg"
@@ -146,15 +146,10 @@ async def test_post_fetches_media_url_only_where_allowed(client, key, monkeypatc
     try:
         private = await client.post("/open311/v2/requests.json", data=fields)
         assert private.status_code == 400 and "public address" in private.json()[0]["description"]
-        from app.platform import settings as settings_module
-
-        allowed = settings_module.get_settings()
-        monkeypatch.setattr(settings_module, "get_settings", lambda: type(allowed)(
-            **{**allowed.__dict__, "open311_fetch_private": True}))  # fmt: skip
-        monkeypatch.setattr("app.transparency.open311_routes.get_settings", settings_module.get_settings)
-        fetched = await client.post("/open311/v2/requests.json", data=fields)
-        assert fetched.status_code == 201, fetched.text
-        code = fetched.json()[0]["service_request_id"]
-        assert (await client.get(f"/open311/v2/requests/{code}.json")).json()[0]["media_url"]
+        async with client_with(open311_fetch_private=True) as gateway:
+            fetched = await gateway.post("/open311/v2/requests.json", data=fields)
+            assert fetched.status_code == 201, fetched.text
+            code = fetched.json()[0]["service_request_id"]
+            assert (await gateway.get(f"/open311/v2/requests/{code}.json")).json()[0]["media_url"]
     finally:
         server.shutdown()

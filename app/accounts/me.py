@@ -6,18 +6,18 @@ from __future__ import annotations
 from typing import Literal
 
 from litestar import Request, Response, delete, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 from msgspec import Struct
 
+from app.accounts import devices
 from app.accounts.residents import device_person_id, ensure_device_person
-from app.platform import clock
 from app.platform.i18n import current_language
 from app.platform.i18n import gettext as _
-from app.platform.settings import get_settings
-from app.platform.tables import Device
+from app.platform.settings import Settings
 from notifications.inbox import (
     get_preferences,
     mark_all_read,
@@ -37,13 +37,13 @@ async def current_person(request: Request) -> int | None:
 
 
 @get("/me/", include_in_schema=False)
-async def me_page(request: Request) -> Template:
+async def me_page(request: Request, settings: NamedDependency[Settings]) -> Template:
     person = await current_person(request)
     context = {
         "reports": [],
         "inbox": [],
         "preferences": DEFAULTS,
-        "push_config": get_settings().firebase_web_config,
+        "push_config": settings.firebase_web_config,
     }
     if person is not None:
         context.update(
@@ -87,16 +87,7 @@ async def register_device(request: Request, data: JSONBody[DeviceRegistration]) 
     cookies = []
     if person is None:
         person, cookies = await ensure_device_person(request)
-    now = clock.now()
-    existing = await Device.select(Device.id).where(Device.fid == fid).first()
-    if existing:  # the same phone, perhaps now signed in as someone else: it follows its owner
-        await Device.update(
-            {Device.person: person, Device.platform: data.platform, Device.last_seen_at: now}
-        ).where(Device.id == existing["id"])
-    else:
-        await Device.insert(
-            Device(person=person, fid=fid, platform=data.platform, created_at=now, last_seen_at=now)
-        )
+    await devices.register(person, fid, data.platform)
     return Response({"fid": fid, "platform": data.platform}, status_code=HTTP_201_CREATED, cookies=cookies)
 
 
@@ -105,7 +96,7 @@ async def register_device(request: Request, data: JSONBody[DeviceRegistration]) 
 async def unregister_device(request: Request, fid: FromPath[str]) -> None:
     person = await current_person(request)
     if person is not None:
-        await Device.delete().where(Device.fid == fid, Device.person == person)
+        await devices.unregister(person, fid)
 
 
 @get("/me/badge", include_in_schema=False, cache=False)

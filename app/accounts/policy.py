@@ -110,3 +110,8 @@ def visible_scope(actor: Actor) -> Scope:
     provinces = frozenset(g.province_id for g in actor.grants
                           if g.role == Role.PROVINCE_SUPERVISOR and g.province_id is not None)  # fmt: skip
     return Scope(wards, provinces)
+
+
+def wards_where(actor: Actor, act: Act) -> set[int]:
+    """The wards in which the actor's ward roles allow `act` (province roles not included)."""
+    return {g.ward_id for g in actor.grants if g.ward_id is not None and act in GRANTS[g.role]}

@@ -5,8 +5,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from litestar import Request, Response, get, post
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_429_TOO_MANY_REQUESTS
@@ -74,13 +76,23 @@ async def logout(request: Request) -> Redirect:
     return Redirect("/", status_code=HTTP_303_SEE_OTHER)
 
 
+def _sign_in_first(path: str) -> NotAuthorizedException:
+    return NotAuthorizedException(_("Sign in to continue."), extra={"login": f"/login?next={quote(path)}"})
+
+
+async def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard of the staff routers: nobody reaches them without a session. What the person
+    may do there is the policy's to say, through the `actor` dependency."""
+    if not (connection.session or {}).get("person_id"):
+        raise _sign_in_first(connection.url.path)
+
+
 async def provide_actor(request: Request) -> Actor:
     """The signed-in staff member, for every /staff/ handler; others are sent to /login."""
     person_id = request.session.get("person_id") if request.session else None
     actor = await load_actor(person_id) if person_id else None
     if actor is None:
-        raise NotAuthorizedException(_("Sign in to continue."),
-                                     extra={"login": f"/login?next={quote(request.url.path)}"})  # fmt: skip
+        raise _sign_in_first(request.url.path)
     if not actor.is_staff:
         raise PermissionDeniedException(_("This account has no role in any ward."))
     return actor

@@ -11,22 +11,21 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
-from app.accounts.policy import Act, Actor, allows, may_anywhere
+from app.accounts.policy import Act, Actor, Place, allows, may_anywhere, wards_where
 from app.accounts.rules import ward_officers
-from app.casework import queue
+from app.casework import case_view, queue
 from app.casework import steps as casework
 from app.casework.live import announce_new, announce_report
-from app.casework.replies import suggested_replies
 from app.platform import clock
 from app.platform.i18n import gettext as _
-from app.platform.photos import MediaStore, PhotoRejected, process_photo
-from app.platform.settings import get_settings
-from app.platform.tables import Outbox, Person, Report, ReportEvent
+from app.platform.photos import MediaStore, PhotoRejected, media_stores, process_photo
+from app.platform.settings import Settings
 from app.reporting.forms import read_submission
 from app.reporting.lookups import report_row
-from app.reporting.public import category_list, report_view
-from app.reporting.routes import form_context
+from app.reporting.public import category_list
+from app.reporting.routes import report_form_page
 from app.reporting.submission import SubmissionError, submit
+from notifications.outbox import delivery_summary
 
 
 @get("/staff/", include_in_schema=False)
@@ -45,10 +44,8 @@ async def queue_page(
     if request.headers.get("hx-request"):
         return Template("staff/_queue_list.html", context=context)
     officers = []
-    if context["can_assign"]:
-        ward_ids = sorted({g.ward_id for g in actor.grants if g.ward_id})
-        for ward_id in ward_ids:
-            officers += await ward_officers(ward_id)
+    for ward_id in sorted(wards_where(actor, Act.ASSIGN)):
+        officers += await ward_officers(ward_id)
     return Template("staff/queue.html", context={
         **context, "counts": await queue.counts(actor, now), "categories": await category_list(),
         "officers": officers,
@@ -58,18 +55,25 @@ async def queue_page(
 @post("/staff/assign", include_in_schema=False)
 async def assign_many(request: Request, actor: NamedDependency[Actor]) -> Redirect:
     form = await request.form()
-    codes = [c.upper() for c in form.getall("codes")] if "codes" in form else []
+    codes = form.getall("codes") if "codes" in form else []
     try:
         assignee = int(form.get("assignee") or "")
     except ValueError:
         assignee = None
-    ids = [r["id"] for r in await Report.select(Report.id).where(Report.code.is_in(codes or [""]))]
+    ids = await case_view.report_ids(codes)
     if assignee is not None and ids:
         await casework.bulk_assign(actor, ids, assignee)
     return Redirect(f"/staff/?flag={form.get('flag') or 'open'}", status_code=HTTP_303_SEE_OTHER)
 
 
-async def _case(code: str, actor: Actor) -> tuple[dict, casework.Place]:
+async def _case_page(
+    report: dict, place: Place, actor: Actor, settings: Settings, error: str | None = None
+) -> dict:
+    return {**await case_view.case_context(report, place, actor), "error": error, "now": clock.now(),
+            "tiles_url": settings.map_tiles_url}  # fmt: skip
+
+
+async def _case(code: str, actor: Actor) -> tuple[dict, Place]:
     report = await report_row(code)
     place = await casework.place_of(report)
     if not allows(actor, Act.VIEW, place):
@@ -77,47 +81,18 @@ async def _case(code: str, actor: Actor) -> tuple[dict, casework.Place]:
     return report, place
 
 
-async def _case_context(report: dict, place, actor: Actor, error: str | None = None) -> dict:
-    view = await report_view(report["code"])
-    events = (
-        await ReportEvent.select(
-            ReportEvent.kind,
-            ReportEvent.from_status,
-            ReportEvent.to_status,
-            ReportEvent.public_text,
-            ReportEvent.internal_note,
-            ReportEvent.is_public,
-            ReportEvent.data,
-            ReportEvent.created_at,
-            ReportEvent.actor.display_name,
-        )
-        .where(ReportEvent.report == report["id"])
-        .order_by(ReportEvent.created_at)
-        .output(load_json=True)
-    )
-    assignee = None
-    if report["assignee"]:
-        assignee = (await Person.select(Person.display_name).where(
-            Person.id == report["assignee"]).first())["display_name"]  # fmt: skip
-    category = next(c for c in await category_list() if c["code"] == view["category"]["code"])
-    return {
-        "actor": actor, "report": report, "view": view, "events": events, "assignee": assignee,
-        "steps": casework.permitted_steps(actor, place, report),
-        "show_contact": allows(actor, Act.VIEW_CONTACT, place),
-        "officers": await ward_officers(report["ward"]),
-        "replies": suggested_replies(category["code"], report["status"]),
-        "error": error, "now": clock.now(), "tiles_url": get_settings().map_tiles_url,
-    }  # fmt: skip
-
-
 @get("/staff/reports/{code:str}", include_in_schema=False)
-async def case_page(code: FromPath[str], actor: NamedDependency[Actor]) -> Template:
+async def case_page(
+    code: FromPath[str], actor: NamedDependency[Actor], settings: NamedDependency[Settings]
+) -> Template:
     report, place = await _case(code, actor)
-    return Template("staff/case.html", context=await _case_context(report, place, actor))
+    return Template("staff/case.html", context=await _case_page(report, place, actor, settings))
 
 
 @post("/staff/reports/{code:str}/act", include_in_schema=False)
-async def act(request: Request, code: FromPath[str], actor: NamedDependency[Actor]) -> Response:
+async def act(
+    request: Request, code: FromPath[str], actor: NamedDependency[Actor], settings: NamedDependency[Settings]
+) -> Response:
     report, place = await _case(code, actor)
     form = await request.form()
     photos = []
@@ -136,15 +111,15 @@ async def act(request: Request, code: FromPath[str], actor: NamedDependency[Acto
             duplicate_code=form.get("duplicate_code") or "", assignee_id=assignee,
             after_photos=tuple(photos),
         )  # fmt: skip
-        media = MediaStore(get_settings().media_dir)
+        media = MediaStore(settings.media_dir)
         for photo in photos:
-            media.save(photo)
+            await asyncio.to_thread(media.save, photo)
         updated = await casework.perform(actor, report["id"], step)
     except casework.Refused as refused:
         raise PermissionDeniedException(str(refused)) from None
     except (casework.CaseError, PhotoRejected) as error:
-        return Template("staff/case.html", context=await _case_context(report, place, actor, str(error)),
-                        status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
+        context = await _case_page(report, place, actor, settings, str(error))
+        return Template("staff/case.html", context=context, status_code=HTTP_400_BAD_REQUEST)
     if updated["ward"] != report["ward"]:
         moved = await casework.place_of(updated)
         announce_report(request, updated["code"], moved.ward_id, moved.province_id)
@@ -152,30 +127,27 @@ async def act(request: Request, code: FromPath[str], actor: NamedDependency[Acto
 
 
 @get("/staff/file", include_in_schema=False)
-async def file_form(actor: NamedDependency[Actor]) -> Template:
+async def file_form(actor: NamedDependency[Actor], settings: NamedDependency[Settings]) -> Template:
     if not may_anywhere(actor, Act.FILE_ASSISTED):
         raise PermissionDeniedException(_("Your role does not file reports for residents."))
-    return Template("report_form.html", context={**form_context(), "assisted": True, "actor": actor,
-                                                 "categories": await category_list()})  # fmt: skip
+    return await report_form_page(settings, assisted=True, actor=actor)
 
 
 @post("/staff/file", include_in_schema=False)
-async def file_for_resident(request: Request, actor: NamedDependency[Actor]) -> Response:
+async def file_for_resident(
+    request: Request, actor: NamedDependency[Actor], settings: NamedDependency[Settings]
+) -> Response:
     """A clerk files for a walk-in or a caller: the channel is recorded and counted."""
     if not may_anywhere(actor, Act.FILE_ASSISTED):
         raise PermissionDeniedException(_("Your role does not file reports for residents."))
-    settings = get_settings()
     form = await request.form()
     channel = form.get("channel") if form.get("channel") in ("counter", "hotline") else "counter"
     try:
         submission = await read_submission(request, channel=channel)
         submission.filed_by_id = actor.person_id
-        outcome = await submit(submission, MediaStore(settings.media_dir))
+        outcome = await submit(submission, *media_stores(settings))
     except SubmissionError as error:
-        values = {k: form.get(k) for k in form.keys() if k != "photos"}
-        return Template("report_form.html", context={
-            **form_context(values, error.errors), "assisted": True, "actor": actor,
-            "categories": await category_list()}, status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
+        return await report_form_page(settings, request, error, assisted=True, actor=actor)
     report = outcome.report
     if outcome.created:
         await announce_new(request, report)
@@ -187,11 +159,5 @@ async def outbox_page(actor: NamedDependency[Actor]) -> Template:
     """Admins see every outbox row's delivery state: pending, sent, or failed after N tries."""
     if not actor.is_admin:
         raise PermissionDeniedException(_("Only administrators see the delivery queue."))
-    counts = {
-        state: await Outbox.count().where(Outbox.state == state) for state in ("pending", "sent", "failed")
-    }
-    rows = await Outbox.select(
-        Outbox.id, Outbox.kind, Outbox.state, Outbox.attempts, Outbox.last_error, Outbox.next_attempt_at,
-        Outbox.sent_at, Outbox.created_at, Outbox.report.code,
-    ).order_by(Outbox.id, ascending=False).limit(200)  # fmt: skip
+    counts, rows = await delivery_summary()
     return Template("staff/outbox.html", context={"actor": actor, "counts": counts, "rows": rows})

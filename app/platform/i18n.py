@@ -11,6 +11,7 @@ from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -62,9 +63,25 @@ def pick_language(requested: str | None, cookie: str | None, accept: str | None,
     for candidate in (requested, cookie):
         if candidate in LANGUAGES:
             return candidate
-    if accept:
-        for part in accept.split(","):
-            tag = part.split(";")[0].strip().lower()[:2]
-            if tag in LANGUAGES:
-                return tag
+    if accept and (match := Locale.negotiate(_by_preference(accept), LANGUAGES, sep="-")):
+        return str(match)
     return default
+
+
+def _by_preference(accept: str) -> list[str]:
+    """Accept-Language's tags, most preferred first (RFC 9110 §12.5.4: q defaults to 1, q=0
+    means "not this one"); Babel's negotiation then matches them to our languages."""
+    weighted = []
+    for position, item in enumerate(accept.split(",")):
+        tag, _, params = item.partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag.strip() and tag.strip() != "*" and quality > 0:
+            weighted.append((-quality, position, tag.strip()))
+    return [tag for _, _, tag in sorted(weighted)]

@@ -181,3 +181,9 @@ class MediaStore:
     def save(self, photo: ProcessedPhoto) -> None:
         self._write(self.path(photo.digest, "thumb"), photo.thumbnail)
         self._write(self.path(photo.digest), photo.display)
+
+
+def media_stores(settings) -> tuple[MediaStore, MediaStore | None]:
+    """Where processed photos go, and where originals are kept when ORIGINALS_DIR is set."""
+    originals = MediaStore(settings.originals_dir) if settings.originals_dir else None
+    return MediaStore(settings.media_dir), originals

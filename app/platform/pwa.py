@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 from litestar import Response, get
+from litestar.di import NamedDependency
 
-from app.platform.settings import get_settings
+from app.platform.settings import Settings
 
 MANIFEST = {
     "name": "Gần Dân — phản ánh hiện trường",
@@ -90,8 +91,8 @@ async def manifest() -> Response:
 
 
 @get("/sw.js", include_in_schema=False, cache=False)
-async def service_worker() -> Response:
-    config = get_settings().firebase_web_config
+async def service_worker(settings: NamedDependency[Settings]) -> Response:
+    config = settings.firebase_web_config
     public = {k: v for k, v in (config or {}).items() if k != "vapidKey"} or None
     # Service workers allow no top-level await, so the Firebase modules are imported
     # statically, and only when push is configured.

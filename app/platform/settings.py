@@ -44,6 +44,11 @@ class Settings:
     open311_fetch_private: bool = False  # let Open311 media_url reach private addresses
     sweep_interval_seconds: int = 300  # the deadline sweep inside the server; 0: only by cron
 
+    def link(self, path: str) -> str:
+        """An absolute address on this site, from PUBLIC_URL: never from the request's Host
+        header, which a client chooses."""
+        return f"{self.public_url.rstrip('/')}/{path.lstrip('/')}"
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

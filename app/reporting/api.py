@@ -16,8 +16,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_422_UNPROC
 from app.accounts.residents import device_person_id
 from app.casework.live import announce_new
 from app.platform.i18n import gettext as _
-from app.platform.photos import MediaStore
-from app.platform.settings import get_settings
+from app.platform.photos import media_stores
+from app.platform.settings import Settings
 from app.reporting.filters import provide_report_filter
 from app.reporting.forms import read_submission
 from app.reporting.lookups import public_report
@@ -104,16 +104,12 @@ class ApiV1(Controller):
         self,
         request: Request,
         data: Annotated[ReportUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+        settings: NamedDependency[Settings],
     ) -> Response:
-        settings = get_settings()
         try:
             submission = await read_submission(request, channel="app")
             submission.reporter_id = await device_person_id(request)
-            outcome = await submit(
-                submission,
-                MediaStore(settings.media_dir),
-                MediaStore(settings.originals_dir) if settings.originals_dir else None,
-            )
+            outcome = await submit(submission, *media_stores(settings))
         except SubmissionError as error:
             raise SubmissionRefused(
                 detail=" ".join(error.errors.values()), extra={"errors": error.errors}
@@ -128,7 +124,7 @@ class ApiV1(Controller):
                 "status": report["status"],
                 "ward": {"code": ward["code"], "name": ward["name"]},
                 "deadline": report["deadline"].isoformat(),
-                "url": f"{str(request.base_url).rstrip('/')}/r/{report['code']}",
+                "url": settings.link(f"/r/{report['code']}"),
             },
             status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK,
         )

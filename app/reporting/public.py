@@ -14,6 +14,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.query.functions.aggregate import Avg, Count
 from piccolo.querystring import QueryString
 
+from app.casework.workflow import OPEN_STATUSES
 from app.platform.photos import media_name
 from app.platform.tables import Category, Photo, Rating, Report, ReportEvent, Ward
 from app.reporting.routing import locator
@@ -67,6 +68,12 @@ async def _first_photos(report_ids: list[int]) -> dict[int, str]:
     return {r["report"]: r["digest"] for r in rows}
 
 
+def status_is_open(is_open: bool = True):
+    """The condition "the report is still being worked on" (or, with False, "it is not")."""
+    values = [str(s) for s in OPEN_STATUSES]
+    return Report.status.is_in(values) if is_open else Report.status.not_in(values)
+
+
 @dataclass(frozen=True)
 class ReportFilter:
     """The public filters shared by the map, the list API, the exports and the feeds."""
@@ -76,6 +83,9 @@ class ReportFilter:
     category: str | None = None
     ward: str | None = None
     since: datetime | None = None
+    until: datetime | None = None
+    is_open: bool | None = None  # only open (True) or only finished (False) reports
+    categories: tuple[str, ...] = ()  # any of these category codes
 
     def apply(self, query):
         if self.bbox:
@@ -91,6 +101,12 @@ class ReportFilter:
             query = query.where(Report.ward.code == self.ward)
         if self.since:
             query = query.where(Report.created_at >= self.since)
+        if self.until:
+            query = query.where(Report.created_at <= self.until)
+        if self.is_open is not None:
+            query = query.where(status_is_open(self.is_open))
+        if self.categories:
+            query = query.where(Report.category.code.is_in(list(self.categories)))
         return query
 
 

@@ -7,15 +7,16 @@ import uuid
 
 import segno
 from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app.accounts.residents import device_person_id, ensure_device_person
 from app.casework.live import announce_new
-from app.platform.photos import MediaStore
-from app.platform.settings import get_settings
-from app.platform.tables import Follow
+from app.platform.photos import media_stores
+from app.platform.settings import Settings
+from app.reporting.following import stop_following
 from app.reporting.forms import read_submission
 from app.reporting.lookups import report_row
 from app.reporting.public import category_list
@@ -24,42 +25,43 @@ from app.reporting.submission import SubmissionError, nearby_open_reports, submi
 from app.reporting.submission import follow as follow_report
 
 
-def form_context(values: dict | None = None, errors: dict | None = None) -> dict:
-    settings = get_settings()
-    return {
-        "values": values or {},
-        "errors": errors or {},
-        "idempotency_key": (values or {}).get("idempotency_key") or str(uuid.uuid4()),
+async def report_form_page(
+    settings: Settings, request: Request | None = None, error: SubmissionError | None = None, **extra
+) -> Template:
+    """The report form, blank or filled again with what was sent and every problem named: the
+    same page for residents and for clerks filing on someone's behalf (`extra`)."""
+    values = {}
+    if request is not None:
+        form = await request.form()
+        values = {k: form.get(k) for k in form.keys() if k != "photos"}
+    context = {
+        "values": values,
+        "errors": error.errors if error else {},
+        "idempotency_key": values.get("idempotency_key") or str(uuid.uuid4()),
         "tiles_url": settings.map_tiles_url,
+        "categories": await category_list(),
+        **extra,
     }
+    return Template("report_form.html", context=context,
+                    status_code=HTTP_400_BAD_REQUEST if error else 200)  # fmt: skip
 
 
 @get("/reports/new", include_in_schema=False)
-async def report_form() -> Template:
-    return Template("report_form.html", context={**form_context(), "categories": await category_list()})
+async def report_form(settings: NamedDependency[Settings]) -> Template:
+    return await report_form_page(settings)
 
 
 @post("/reports/new", include_in_schema=False)
-async def report_submit(request: Request) -> Response:
-    settings = get_settings()
+async def report_submit(request: Request, settings: NamedDependency[Settings]) -> Response:
     person_id, cookies = await ensure_device_person(request)
     try:
         submission = await read_submission(request, channel="web")
         submission.reporter_id = person_id
-        outcome = await submit(
-            submission,
-            MediaStore(settings.media_dir),
-            MediaStore(settings.originals_dir) if settings.originals_dir else None,
-        )
+        outcome = await submit(submission, *media_stores(settings))
     except SubmissionError as error:
-        form = await request.form()
-        values = {k: form.get(k) for k in form.keys() if k != "photos"}
-        return Template(
-            "report_form.html",
-            context={**form_context(values, error.errors), "categories": await category_list()},
-            status_code=HTTP_400_BAD_REQUEST,
-            cookies=cookies,
-        )
+        page = await report_form_page(settings, request, error)
+        page.cookies = [*page.cookies, *cookies]
+        return page
     if outcome.created:
         await announce_new(request, outcome.report)
     return Redirect(f"/r/{outcome.report['code']}?new=1", status_code=HTTP_303_SEE_OTHER,
@@ -77,9 +79,14 @@ async def ward_hint(lat: FromQuery[float], lon: FromQuery[float]) -> Template:
 
 
 @get("/reports/nearby", include_in_schema=False)
-async def nearby(lat: FromQuery[float], lon: FromQuery[float], category: FromQuery[str]) -> Template:
+async def nearby(
+    lat: FromQuery[float],
+    lon: FromQuery[float],
+    category: FromQuery[str],
+    settings: NamedDependency[Settings],
+) -> Template:
     """htmx fragment: open reports of the same kind close by, to support instead of repeat."""
-    reports = await nearby_open_reports(category, lat, lon, get_settings().duplicate_radius_m)
+    reports = await nearby_open_reports(category, lat, lon, settings.duplicate_radius_m)
     return Template("_nearby.html", context={"reports": reports})
 
 
@@ -99,7 +106,7 @@ async def follow(request: Request, code: FromPath[str]) -> Redirect:
 async def unfollow(request: Request, code: FromPath[str]) -> Redirect:
     report_id = await _report_id(code)
     if (person_id := await device_person_id(request)) is not None:
-        await Follow.delete().where(Follow.person == person_id, Follow.report == report_id)
+        await stop_following(person_id, report_id)
     return Redirect(f"/r/{code.upper()}", status_code=HTTP_303_SEE_OTHER)
 
 
@@ -113,9 +120,9 @@ async def support_report(request: Request, code: FromPath[str]) -> Redirect:
 
 
 @get("/r/{code:str}/qr.svg", include_in_schema=False)
-async def receipt_qr(request: Request, code: FromPath[str]) -> Response:
+async def receipt_qr(code: FromPath[str], settings: NamedDependency[Settings]) -> Response:
     await _report_id(code)
-    url = f"{request.base_url}r/{code.upper()}".replace("//r/", "/r/")
+    url = settings.link(f"/r/{code.upper()}")
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=4, border=2, title=code.upper())
     return Response(out.getvalue(), media_type="image/svg+xml",

@@ -11,12 +11,20 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
-from app.accounts.policy import GRANTS, Act, Actor
+from app.accounts.policy import Act, Actor, wards_where
 from app.platform.i18n import gettext as _
 from app.platform.photos import MediaStore
-from app.platform.settings import get_settings
-from app.platform.tables import Ward
-from app.transparency.actions import KINDS, ActionError, NewAction, Upload, detail, publish, search
+from app.platform.settings import Settings
+from app.transparency.actions import (
+    KINDS,
+    ActionError,
+    NewAction,
+    Upload,
+    detail,
+    publish,
+    search,
+    wards_named,
+)
 
 PAGE = 30
 
@@ -47,8 +55,7 @@ async def action_page(action_id: FromPath[int]) -> Template:
 async def _publishing_wards(actor: Actor) -> list[dict]:
     if actor.is_admin:
         return []  # admins type the ward code
-    ids = [g.ward_id for g in actor.grants if Act.PUBLISH in GRANTS[g.role] and g.ward_id]
-    return await Ward.select(Ward.code, Ward.name).where(Ward.id.is_in(ids or [0]))
+    return await wards_named(wards_where(actor, Act.PUBLISH))
 
 
 @get("/staff/actions/new", include_in_schema=False)
@@ -61,7 +68,9 @@ async def action_form(actor: NamedDependency[Actor]) -> Template:
 
 
 @post("/staff/actions/new", include_in_schema=False)
-async def action_publish(request: Request, actor: NamedDependency[Actor]) -> Response:
+async def action_publish(
+    request: Request, actor: NamedDependency[Actor], settings: NamedDependency[Settings]
+) -> Response:
     form = await request.form()
     uploads = [
         Upload(u.filename, await u.read())
@@ -78,7 +87,7 @@ async def action_publish(request: Request, actor: NamedDependency[Actor]) -> Res
         report_codes=(form.get("reports") or "").replace(";", ",").split(","), attachments=uploads,
     )  # fmt: skip
     try:
-        action_id = await publish(actor, new, MediaStore(get_settings().media_dir))
+        action_id = await publish(actor, new, MediaStore(settings.media_dir))
     except PermissionError as refused:
         raise PermissionDeniedException(str(refused)) from None
     except ActionError as error:

@@ -5,6 +5,7 @@ notices, inspection results — with attachments, an effective date, and the rep
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -91,7 +92,9 @@ async def publish(actor: Actor, new: NewAction, media: MediaStore) -> int:
         )
     if any(r["ward"] != ward["id"] for r in reports):
         raise ActionError(_("An action can only answer reports of its own ward."))
-    stored = [(u.filename[:200] or "file", *_store_attachment(u, media)) for u in new.attachments]
+    # Images are decoded and re-encoded: CPU work that must not hold up the event loop.
+    stored = [(u.filename[:200] or "file", *await asyncio.to_thread(_store_attachment, u, media))
+              for u in new.attachments]  # fmt: skip
     effective = datetime.combine(new.effective_date, time(0), tzinfo=VIETNAM) if new.effective_date else None
     async with write_transaction():
         action = GovernmentAction(
@@ -169,3 +172,8 @@ async def for_report(report_code: str) -> list[dict]:
     return await GovernmentAction.select(*_COLUMNS).where(
         GovernmentAction.id.is_in([r["action"] for r in rows])
     )
+
+
+async def wards_named(ward_ids: set[int]) -> list[dict]:
+    """Code and name of these wards, for a choice on a form."""
+    return await Ward.select(Ward.code, Ward.name).where(Ward.id.is_in(sorted(ward_ids) or [0]))

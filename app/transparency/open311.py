@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from app.casework.workflow import OPEN_STATUSES
 from app.platform.clock import VIETNAM
 from app.platform.tables import ApiKey, Category, Photo, Report, ReportEvent
+from app.reporting.public import ReportFilter, photo_urls
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 
@@ -68,6 +70,48 @@ REQUEST_COLUMNS = (
 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class RequestQuery:
+    """A GET requests query, parsed: either some codes, or the filters (the spec: when codes
+    are given the other filters are ignored)."""
+
+    codes: tuple[str, ...] = ()
+    filter: ReportFilter = ReportFilter()
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    page: int = 1
+    page_size: int = 1000
+
+
+async def find_requests(query: RequestQuery) -> list[dict]:
+    """Report rows (REQUEST_COLUMNS) that a GET requests query asks for, newest first."""
+    select = Report.select(*REQUEST_COLUMNS).where(Report.duplicate_of.is_null())
+    if query.codes:
+        select = select.where(Report.code.is_in(list(query.codes)))
+    else:
+        select = query.filter.apply(select)
+        if query.updated_after:
+            select = select.where(Report.updated_at >= query.updated_after)
+        if query.updated_before:
+            select = select.where(Report.updated_at <= query.updated_before)
+    select = select.order_by(Report.created_at, ascending=False)
+    return await select.limit(query.page_size).offset((query.page - 1) * query.page_size)
+
+
+async def service_exists(code: str) -> bool:
+    return await Category.exists().where(Category.code == code, Category.active.eq(True))
+
+
+async def request_rows(code: str) -> list[dict]:
+    return await Report.select(*REQUEST_COLUMNS).where(Report.code == code.upper())
+
+
+async def code_for_token(token: str) -> str | None:
+    """The tracking code of the report a partner created with this token."""
+    row = await Report.select(Report.code).where(Report.idempotency_key == f"open311:{token}").first()
+    return row["code"] if row else None
+
+
 async def as_requests(rows: list[dict], base_url: str, extensions: bool = False) -> list[dict]:
     """Service requests for report rows selected with REQUEST_COLUMNS. Public fields only."""
     ids = [r["id"] for r in rows] or [0]
@@ -82,7 +126,7 @@ async def as_requests(rows: list[dict], base_url: str, extensions: bool = False)
     for photo in await Photo.select(Photo.report, Photo.digest).where(
         Photo.report.is_in(ids), Photo.stage == "before", Photo.position == 0
     ):
-        photos[photo["report"]] = f"{base_url}/media/{photo['digest'][:2]}/{photo['digest']}.jpg"
+        photos[photo["report"]] = base_url + photo_urls(photo["digest"])["url"]
     result = []
     for r in rows:
         item = {

@@ -17,17 +17,28 @@ from urllib.parse import urlsplit
 import httpx
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
-from litestar.exceptions import HTTPException
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import FromPath
 
-from app.casework.workflow import OPEN_STATUSES
 from app.platform import clock
-from app.platform.photos import MAX_UPLOAD_BYTES, MediaStore
-from app.platform.settings import get_settings
-from app.platform.tables import Category, Report
+from app.platform.photos import MAX_UPLOAD_BYTES, media_stores
+from app.platform.settings import Settings
 from app.reporting.filters import parse_bbox
+from app.reporting.public import ReportFilter
 from app.reporting.submission import Submission, SubmissionError, submit
-from app.transparency.open311 import REQUEST_COLUMNS, SPECIFICATION, as_requests, iso, key_is_valid, services
+from app.transparency.open311 import (
+    SPECIFICATION,
+    RequestQuery,
+    as_requests,
+    code_for_token,
+    find_requests,
+    iso,
+    key_is_valid,
+    request_rows,
+    service_exists,
+    services,
+)
 
 MEDIA_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 DEFAULT_DAYS = 90
@@ -84,12 +95,12 @@ def _fmt_of(path: str) -> str:
 
 
 @get(["/discovery.json", "/discovery.xml"], summary="Open311 discovery")
-async def discovery(request: Request) -> Response:
+async def discovery(request: Request, settings: NamedDependency[Settings]) -> Response:
     fmt = _fmt_of(request.url.path)
-    base = f"{str(request.base_url).rstrip('/')}/open311/v2"
+    base = settings.link("/open311/v2")
     changeset = iso(datetime(2026, 11, 21, tzinfo=clock.VIETNAM))
     doc = {
-        "changeset": changeset, "contact": get_settings().public_url,
+        "changeset": changeset, "contact": settings.public_url,
         "key_service": "API keys are issued by the installation's administrators.",
         "endpoints": [{"specification": SPECIFICATION, "url": base, "changeset": changeset,
                        "type": "production", "formats": ["application/json", "text/xml"]}],
@@ -118,7 +129,7 @@ async def service_list(request: Request) -> Response:
 @get("/services/{name:str}", summary="Open311 service definition")
 async def service_definition(request: Request, name: FromPath[str]) -> Response:
     code, fmt = _split(name)
-    if not await Category.exists().where(Category.code == code, Category.active.eq(True)):
+    if not await service_exists(code):
         raise Open311Error(404, f"No service has the code {code}")
     definition = {"service_code": code, "attributes": []}
     if fmt == "json":
@@ -151,67 +162,60 @@ def _int(params, name: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
-@get(["/requests.json", "/requests.xml"], summary="Open311 service requests")
-async def request_list(request: Request) -> Response:
-    fmt, params = _fmt_of(request.url.path), request.query_params
-    query = Report.select(*REQUEST_COLUMNS).where(Report.duplicate_of.is_null())
-    if ids := [i.strip().upper() for i in (params.get("service_request_id") or "").split(",") if i.strip()]:
-        query = query.where(Report.code.is_in(ids))  # the spec: other filters are ignored
-    else:
-        start, end = _datetime(params, "start_date"), _datetime(params, "end_date")
-        if not start and not end:
-            start = clock.now() - timedelta(days=DEFAULT_DAYS)
-        if start:
-            query = query.where(Report.created_at >= start)
-        if end:
-            query = query.where(Report.created_at <= end)
-        if after := _datetime(params, "updated_after"):
-            query = query.where(Report.updated_at >= after)
-        if before := _datetime(params, "updated_before"):
-            query = query.where(Report.updated_at <= before)
-        if codes := [c for c in (params.get("service_code") or "").split(",") if c]:
-            query = query.where(Report.category.code.is_in(codes))
-        if statuses := {s for s in (params.get("status") or "").split(",") if s}:
-            if not statuses <= {"open", "closed"}:
-                raise Open311Error(400, "status must be open, closed or both")
-            if statuses == {"open"}:
-                query = query.where(Report.status.is_in([str(s) for s in OPEN_STATUSES]))
-            elif statuses == {"closed"}:
-                query = query.where(Report.status.not_in([str(s) for s in OPEN_STATUSES]))
-        if params.get("bbox"):
-            try:
-                west, south, east, north = parse_bbox(params.get("bbox"))
-            except Exception:
-                raise Open311Error(400, "bbox must be four numbers: west,south,east,north") from None
-            query = query.where(
-                Report.lat >= south, Report.lat <= north, Report.lon >= west, Report.lon <= east
-            )
-    size = _int(params, "page_size", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+def _request_query(params) -> RequestQuery:
+    """The spec's query parameters and the common extensions, checked."""
+    page_size = _int(params, "page_size", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     page = _int(params, "page", 1, 1, 1_000_000)
-    rows = await query.order_by(Report.created_at, ascending=False).limit(size).offset((page - 1) * size)
-    items = await as_requests(rows, str(request.base_url).rstrip("/"), params.get("extensions") == "true")
+    if codes := [i.strip().upper() for i in (params.get("service_request_id") or "").split(",") if i.strip()]:
+        return RequestQuery(codes=tuple(codes), page=page, page_size=page_size)
+    start, end = _datetime(params, "start_date"), _datetime(params, "end_date")
+    if not start and not end:
+        start = clock.now() - timedelta(days=DEFAULT_DAYS)
+    statuses = {s for s in (params.get("status") or "").split(",") if s}
+    if not statuses <= {"open", "closed"}:
+        raise Open311Error(400, "status must be open, closed or both")
+    try:
+        bbox = parse_bbox(params.get("bbox"))
+    except ValidationException:
+        raise Open311Error(400, "bbox must be four numbers: west,south,east,north") from None
+    chosen = ReportFilter(
+        bbox=bbox, since=start, until=end,
+        is_open=(statuses == {"open"}) if len(statuses) == 1 else None,
+        categories=tuple(c for c in (params.get("service_code") or "").split(",") if c),
+    )  # fmt: skip
+    return RequestQuery(
+        filter=chosen, updated_after=_datetime(params, "updated_after"),
+        updated_before=_datetime(params, "updated_before"), page=page, page_size=page_size,
+    )  # fmt: skip
+
+
+@get(["/requests.json", "/requests.xml"], summary="Open311 service requests")
+async def request_list(request: Request, settings: NamedDependency[Settings]) -> Response:
+    fmt, params = _fmt_of(request.url.path), request.query_params
+    rows = await find_requests(_request_query(params))
+    items = await as_requests(rows, settings.link("/").rstrip("/"), params.get("extensions") == "true")
     return _answer(fmt, "service_requests", "request", items)
 
 
 @get("/requests/{name:str}", summary="Open311 one service request")
-async def request_one(request: Request, name: FromPath[str]) -> Response:
+async def request_one(request: Request, name: FromPath[str], settings: NamedDependency[Settings]) -> Response:
     code, fmt = _split(name)
-    rows = await Report.select(*REQUEST_COLUMNS).where(Report.code == code.upper())
+    rows = await request_rows(code)
     if not rows:
         raise Open311Error(404, f"No service request has the id {code}")
     items = await as_requests(
-        rows, str(request.base_url).rstrip("/"), request.query_params.get("extensions") == "true"
+        rows, settings.link("/").rstrip("/"), request.query_params.get("extensions") == "true"
     )
     return _answer(fmt, "service_requests", "request", items)
 
 
 @get("/tokens/{name:str}", summary="Open311 token → service request id")
-async def token(request: Request, name: FromPath[str]) -> Response:
+async def token(name: FromPath[str]) -> Response:
     value, fmt = _split(name)
-    row = await Report.select(Report.code).where(Report.idempotency_key == f"open311:{value}").first()
-    if row is None:
+    code = await code_for_token(value)
+    if code is None:
         raise Open311Error(404, f"No request was made with the token {value}")
-    return _answer(fmt, "service_requests", "request", [{"token": value, "service_request_id": row["code"]}])
+    return _answer(fmt, "service_requests", "request", [{"token": value, "service_request_id": code}])
 
 
 def _public_address(host: str) -> bool:
@@ -222,13 +226,13 @@ def _public_address(host: str) -> bool:
     return all(ipaddress.ip_address(info[4][0]).is_global for info in infos)
 
 
-async def fetch_media(url: str) -> bytes:
+async def fetch_media(url: str, allow_private: bool) -> bytes:
     """A partner's photo by URL: http(s), public addresses only (unless allowed for a private
     gateway), 20 MB and 10 seconds at most."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Open311Error(400, "media_url must be an http or https URL")
-    if not get_settings().open311_fetch_private and not _public_address(parts.hostname):
+    if not allow_private and not _public_address(parts.hostname):
         raise Open311Error(400, "media_url must point to a public address")
     try:
         async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
@@ -246,7 +250,7 @@ async def fetch_media(url: str) -> bytes:
 
 
 @post(["/requests.json", "/requests.xml"], summary="Open311: create a service request", status_code=201)
-async def create_request(request: Request) -> Response:
+async def create_request(request: Request, settings: NamedDependency[Settings]) -> Response:
     fmt = _fmt_of(request.url.path)
     form = await request.form()
     if not await key_is_valid(form.get("api_key")):
@@ -259,7 +263,7 @@ async def create_request(request: Request) -> Response:
     if isinstance(media, UploadFile) and media.filename:
         photos.append(await media.read(MAX_UPLOAD_BYTES + 1))
     elif form.get("media_url"):
-        photos.append(await fetch_media(form.get("media_url")))
+        photos.append(await fetch_media(form.get("media_url"), settings.open311_fetch_private))
     try:
         lat = float(form["lat"]) if form.get("lat") else None
         lon = float(form["long"]) if form.get("long") else None
@@ -275,7 +279,7 @@ async def create_request(request: Request) -> Response:
         email=form.get("email") or "", channel="open311", idempotency_key=f"open311:{request_token}",
     )  # fmt: skip
     try:
-        outcome = await submit(submission, MediaStore(get_settings().media_dir))
+        outcome = await submit(submission, *media_stores(settings))
     except SubmissionError as error:
         raise Open311Error(400, " ".join(f"{k}: {v}" for k, v in error.errors.items())) from None
     item = {"service_request_id": outcome.report["code"], "token": request_token, "service_notice": "",

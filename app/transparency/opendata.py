@@ -9,16 +9,17 @@ import json
 from collections.abc import AsyncGenerator
 
 from feedgen.feed import FeedGenerator
-from litestar import Request, Response, get
+from litestar import Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Stream
 
 from app.platform.i18n import gettext as _
-from app.platform.tables import Category, Ward
+from app.platform.settings import Settings
 from app.reporting.filters import provide_report_filter
-from app.reporting.public import ReportFilter, list_reports
+from app.reporting.public import ReportFilter, category_list, list_reports
+from app.transparency.queries import ward_name
 
 FILTERED = {"report_filter": Provide(provide_report_filter)}
 PAGE = 5000
@@ -84,8 +85,8 @@ async def export_geojson(report_filter: NamedDependency[ReportFilter]) -> Stream
     return Stream(chunks(), media_type="application/geo+json")
 
 
-def _feed(request: Request, title: str, path: str, reports: list[dict]) -> Response:
-    base = str(request.base_url).rstrip("/")
+def _feed(settings: Settings, title: str, path: str, reports: list[dict]) -> Response:
+    base = settings.link("/").rstrip("/")
     feed = FeedGenerator()
     feed.id(f"{base}{path}")
     feed.title(title)
@@ -105,18 +106,18 @@ def _feed(request: Request, title: str, path: str, reports: list[dict]) -> Respo
 
 
 @get("/wards/{code:str}/feed.atom", tags=["open data"], summary="Atom feed of a ward's reports")
-async def ward_feed(request: Request, code: FromPath[str]) -> Response:
-    ward = await Ward.select(Ward.name).where(Ward.code == code).first()
-    if ward is None:
+async def ward_feed(code: FromPath[str], settings: NamedDependency[Settings]) -> Response:
+    name = await ward_name(code)
+    if name is None:
         raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
     reports = await list_reports(ReportFilter(ward=code), limit=50)
-    return _feed(request, f"Gần Dân · {ward['name']}", f"/wards/{code}/feed.atom", reports)
+    return _feed(settings, f"Gần Dân · {name}", f"/wards/{code}/feed.atom", reports)
 
 
 @get("/categories/{code:str}/feed.atom", tags=["open data"], summary="Atom feed of a category's reports")
-async def category_feed(request: Request, code: FromPath[str]) -> Response:
-    category = await Category.select(Category.name_vi).where(Category.code == code).first()
+async def category_feed(code: FromPath[str], settings: NamedDependency[Settings]) -> Response:
+    category = next((c for c in await category_list() if c["code"] == code), None)
     if category is None:
         raise NotFoundException(_("There is no category %(code)s.") % {"code": code})
     reports = await list_reports(ReportFilter(category=code), limit=50)
-    return _feed(request, f"Gần Dân · {category['name_vi']}", f"/categories/{code}/feed.atom", reports)
+    return _feed(settings, f"Gần Dân · {category['name_vi']}", f"/categories/{code}/feed.atom", reports)

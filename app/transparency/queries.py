@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from app.platform import clock
 from app.platform.clock import VIETNAM
-from app.platform.tables import DeadlineMark, Province, Rating, Report, ReportEvent, Ward
+from app.platform.tables import DeadlineMark, Follow, Province, Rating, Report, ReportEvent, Ward
 from app.transparency.service_index import CaseFacts, ServiceIndex, compute
 
 PERIOD_DAYS = 365
@@ -90,3 +90,22 @@ async def ward_by_code(code: str) -> dict | None:
 
 async def province_by_code(code: str) -> dict | None:
     return await Province.select().where(Province.code == code).first()
+
+
+async def follows_ward(person_id: int | None, ward_id: int) -> bool:
+    return person_id is not None and await Follow.exists().where(
+        Follow.person == person_id, Follow.ward == ward_id
+    )
+
+
+async def set_ward_follow(person_id: int, ward_id: int, following: bool) -> None:
+    """Follow a ward (be told of what it publishes), or stop."""
+    if not following:
+        await Follow.delete().where(Follow.person == person_id, Follow.ward == ward_id)
+    elif not await follows_ward(person_id, ward_id):
+        await Follow.insert(Follow(person=person_id, ward=ward_id, created_at=clock.now()))
+
+
+async def ward_name(code: str) -> str | None:
+    row = await Ward.select(Ward.name).where(Ward.code == code).first()
+    return row["name"] if row else None

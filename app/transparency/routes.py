@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Request, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -11,11 +12,17 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from app.accounts.residents import device_person_id, ensure_device_person
 from app.platform.charts import monthly_bars, score_bar
 from app.platform.i18n import gettext as _
-from app.platform.settings import get_settings
-from app.platform.tables import Follow
+from app.platform.settings import Settings
 from app.reporting.public import ReportFilter, category_list, recent_reports
 from app.transparency.actions import search as search_actions
-from app.transparency.queries import province_by_code, province_ranking, ward_by_code, ward_index
+from app.transparency.queries import (
+    follows_ward,
+    province_by_code,
+    province_ranking,
+    set_ward_follow,
+    ward_by_code,
+    ward_index,
+)
 from app.transparency.service_index import FORMULA, WEIGHTS
 
 
@@ -33,13 +40,8 @@ async def ward_page(request: Request, code: FromPath[str]) -> Template:
         "ward": ward, "index": index, "chart": chart, "categories": categories,
         "reports": await recent_reports(ReportFilter(ward=ward["code"]), limit=10),
         "actions": await search_actions(ward_code=ward["code"], limit=5),
-        "following": await _follows(request, ward["id"]),
+        "following": await follows_ward(await device_person_id(request), ward["id"]),
     })  # fmt: skip
-
-
-async def _follows(request: Request, ward_id: int) -> bool:
-    person = await device_person_id(request)
-    return person is not None and await Follow.exists().where(Follow.person == person, Follow.ward == ward_id)
 
 
 @get("/provinces/{code:str}", include_in_schema=False)
@@ -57,9 +59,9 @@ async def province_page(code: FromPath[str]) -> Template:
 
 
 @get("/map", include_in_schema=False)
-async def map_page() -> Template:
+async def map_page(settings: NamedDependency[Settings]) -> Template:
     return Template("map.html", context={"categories": await category_list(),
-                                         "tiles_url": get_settings().map_tiles_url})  # fmt: skip
+                                         "tiles_url": settings.map_tiles_url})  # fmt: skip
 
 
 @post("/wards/{code:str}/follow", include_in_schema=False)
@@ -70,8 +72,5 @@ async def follow_ward(request: Request, code: FromPath[str]) -> Redirect:
         raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
     person, cookies = await ensure_device_person(request)
     form = await request.form()
-    if form.get("stop") == "1":
-        await Follow.delete().where(Follow.person == person, Follow.ward == ward["id"])
-    elif not await Follow.exists().where(Follow.person == person, Follow.ward == ward["id"]):
-        await Follow.insert(Follow(person=person, ward=ward["id"]))
+    await set_ward_follow(person, ward["id"], following=form.get("stop") != "1")
     return Redirect(f"/wards/{code}", status_code=HTTP_303_SEE_OTHER, cookies=cookies)
