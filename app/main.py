@@ -20,17 +20,17 @@ from litestar.template.config import TemplateConfig
 from app.accounts import web as accounts_web
 from app.accounts.routes import provide_actor
 from app.casework import web as casework_web
+from app.casework.labels import event_label, status_label
 from app.casework.live import make_channels
 from app.casework.sweep import sweep
-from app.casework.workflow import Status
 from app.platform import clock, db, i18n
 from app.platform import web as platform_web
-from app.platform.i18n import N_
 from app.platform.language import LanguageMiddleware
 from app.platform.photos import MAX_UPLOAD_BYTES
 from app.platform.settings import Settings, get_settings
 from app.platform.stores import make_stores
 from app.reporting import web as reporting_web
+from app.reporting.labels import channel_label, location_source_label, photo_stage_label
 from app.reporting.submission import MAX_PHOTOS
 from app.transparency import web as transparency_web
 from notifications.fcm import FirebaseSender
@@ -39,43 +39,6 @@ from notifications.worker import run_forever
 logger = logging.getLogger("gandan")
 # Each capability keeps its own templates; the names are unique across them.
 TEMPLATES = sorted(Path(__file__).resolve().parent.glob("*/templates"))
-
-STATUS_LABELS = {
-    Status.RECEIVED: N_("Received"),
-    Status.ACCEPTED: N_("Accepted"),
-    Status.IN_PROGRESS: N_("In progress"),
-    Status.RESOLVED: N_("Resolved"),
-    Status.CLOSED: N_("Closed"),
-    Status.REJECTED: N_("Rejected"),
-}
-
-
-EVENT_LABELS = {
-    "created": N_("Report received"),
-    "reply": N_("Reply"),
-    "note": N_("Internal note"),
-    "supervision": N_("Supervision note"),
-    "assigned": N_("Assigned"),
-    "apology": N_("Apology and new date"),
-    "escalated": N_("Escalated to the province"),
-}
-
-
-CHANNEL_LABELS = {
-    "web": N_("Website"),
-    "app": N_("App"),
-    "counter": N_("At the counter"),
-    "hotline": N_("Hotline"),
-    "open311": N_("Open311 partner"),
-}
-
-
-def event_label(kind: str, to_status: str | None = None) -> str:
-    """What an event is called on a timeline: its new status, or what kind of event it is."""
-    if kind == "status" and to_status:
-        return i18n.gettext(STATUS_LABELS[Status(to_status)])
-    return i18n.gettext(EVENT_LABELS.get(kind, N_("Update")))
-
 
 def _iso_date(value: str) -> str:
     """2026-11-25 → 25/11/2026, as dates are written in Vietnam."""
@@ -88,10 +51,9 @@ def _configure_jinja(engine: JinjaTemplateEngine) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals["current_language"] = i18n.current_language.get
-    env.globals["status_label"] = lambda status: i18n.gettext(STATUS_LABELS[Status(status)])
     env.globals["now"] = clock.now
-    env.globals["event_label"] = event_label
-    env.globals["channel_label"] = lambda c: i18n.gettext(CHANNEL_LABELS.get(c, c))
+    for label in (status_label, event_label, channel_label, location_source_label, photo_stage_label):
+        env.globals[label.__name__] = label
     env.filters["vn_date"] = _iso_date
     env.filters["local"] = lambda dt, fmt="%d/%m/%Y %H:%M": dt.astimezone(clock.VIETNAM).strftime(fmt)
 

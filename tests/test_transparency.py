@@ -50,6 +50,21 @@ def test_index_formula_on_a_fixed_data_set():
     assert index.monthly == [("2026-09", 0, 0), ("2026-10", 0, 0), ("2026-11", 6, 3)]
 
 
+def test_acknowledgement_is_judged_only_once_its_eight_working_hours_are_over():
+    friday_9am = datetime(2026, 11, 20, 9, 0, tzinfo=VIETNAM)
+    thursday_4pm = datetime(2026, 11, 19, 16, 0, tzinfo=VIETNAM)
+    cases = [
+        case("received", created=MONDAY, ack_hours=None, resolved_days=None),  # 4 days: late
+        case("received", created=thursday_4pm, ack_hours=None, resolved_days=None),  # ~3 h: not yet
+        case("accepted", created=friday_9am - timedelta(minutes=10), ack_hours=0.1, resolved_days=None),
+    ]
+    assert compute(cases, stars=[], now=friday_9am, months=[]).acknowledged == pytest.approx(1 / 2)
+    # Filed on Saturday, looked at on Sunday: no working hour has passed; nothing to judge yet.
+    saturday = datetime(2026, 11, 21, 10, 0, tzinfo=VIETNAM)
+    weekend = [case("received", created=saturday, ack_hours=None, resolved_days=None)]
+    assert compute(weekend, stars=[], now=saturday + timedelta(days=1), months=[]).acknowledged is None
+
+
 def test_a_ward_without_ratings_is_judged_on_the_rest():
     index = compute([case()], stars=[], now=NOW, months=[])
     assert index.satisfaction is None

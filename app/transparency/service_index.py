@@ -4,7 +4,9 @@ citizens and businesses): how a ward answers its residents, from its own reports
 The components, each a share between 0 and 1:
 - on time: of the reports due by now (resolved, or open past their deadline), the share
   resolved by the deadline first promised, with no apology slip;
-- acknowledged: the share of reports accepted (or answered) within 8 working hours;
+- acknowledged: of the reports whose first 8 working hours are over (or that were accepted
+  or answered sooner), the share accepted or answered within those 8 hours: a report filed
+  minutes ago, or on a Sunday, is not yet late and is not yet counted;
 - satisfaction: the average rating, 1–5 stars mapped to 0–1;
 - lasting fixes: one minus the share of resolved reports that had to be reopened.
 The index is 100 × the weighted mean of the components available (weights 40, 20, 25, 15):
@@ -64,6 +66,12 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+def _acknowledged_in_time(case: CaseFacts) -> bool:
+    return case.acknowledged_at is not None and (
+        working_hours_between(case.created_at, case.acknowledged_at) <= ACKNOWLEDGE_WITHIN_WORKING_HOURS
+    )
+
+
 def compute(cases: list[CaseFacts], stars: list[int], now: datetime, months: list[str]) -> ServiceIndex:
     counted = [c for c in cases if c.status != "rejected"]
     resolved = [c for c in counted if c.resolved_at is not None]
@@ -76,17 +84,18 @@ def compute(cases: list[CaseFacts], stars: list[int], now: datetime, months: lis
     ]
     due = len(resolved) + len(overdue_open)
     on_time = sum(1 for c in resolved if not c.was_late and c.resolved_at <= c.deadline)
-    acknowledged = sum(
+    in_time = sum(1 for c in counted if _acknowledged_in_time(c))
+    judged_on_acknowledgement = sum(
         1
         for c in counted
-        if c.acknowledged_at
-        and working_hours_between(c.created_at, c.acknowledged_at) <= ACKNOWLEDGE_WITHIN_WORKING_HOURS
+        if _acknowledged_in_time(c)
+        or working_hours_between(c.created_at, now) >= ACKNOWLEDGE_WITHIN_WORKING_HOURS
     )
     index = ServiceIndex(
         reports=len(cases),
         due=due,
         on_time=_share(on_time, due),
-        acknowledged=_share(acknowledged, len(counted)),
+        acknowledged=_share(in_time, judged_on_acknowledgement),
         median_days_to_resolve=(
             round(
                 statistics.median((c.resolved_at - c.created_at).total_seconds() / 86400 for c in resolved), 1
