@@ -26,7 +26,10 @@ async def test_staff_see_a_new_report_of_their_ward_arrive(live_server):
         async with http.stream("GET", "/staff/live") as stream:
             assert stream.headers["content-type"].startswith("text/event-stream")
             lines = stream.aiter_lines()
-            await asyncio.sleep(0.3)  # let the subscription settle before the report is sent
+            async with asyncio.timeout(10):  # the server says when its subscription stands
+                async for line in lines:
+                    if line == ": subscribed":
+                        break
             async with httpx.AsyncClient(base_url=live_server, timeout=20) as resident:
                 elsewhere = await resident.post("/api/v1/reports", data={
                     "category": "roads", "description": "Ổ gà ở Tả Lèng", "lat": "22.4009",
@@ -46,12 +49,26 @@ async def test_staff_see_a_new_report_of_their_ward_arrive(live_server):
 
 async def _redis_or_skip():
     from redis.asyncio import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
 
     client = Redis.from_url(REDIS_URL)
     try:
         await client.ping()
-    except OSError:
+    except (OSError, RedisConnectionError):  # redis-py wraps a refused connection in its own
         pytest.skip(f"no Redis at {REDIS_URL} (.ci/run starts one)")
+    finally:
+        await client.aclose()
+
+
+async def _until_subscribed(channel: str) -> None:
+    """Redis itself counts a channel's subscribers: wait until the listener is one of them."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(REDIS_URL)
+    try:
+        async with asyncio.timeout(5):
+            while dict(await client.pubsub_numsub(channel)).get(channel.encode(), 0) < 1:
+                await asyncio.sleep(0)  # yield to the listener's task; no fixed delay
     finally:
         await client.aclose()
 
@@ -79,7 +96,7 @@ async def test_live_channel_crosses_processes_through_redis(tmp_path):
     sender, listener = make_channels(settings), make_channels(settings)
     async with sender, listener:
         async with listener.start_subscription(["ward:1"]) as subscriber:
-            await asyncio.sleep(0.2)
+            await _until_subscribed("ward:1")
             sender.publish("HP-2611-0001", ["ward:1"])
             async with asyncio.timeout(5):
                 async for event in subscriber.iter_events():

@@ -59,6 +59,9 @@ async def live(request: Request, actor: NamedDependency[Actor]) -> ServerSentEve
 
     async def events() -> AsyncGenerator[ServerSentEventMessage, None]:
         async with channels.start_subscription(_subscriptions(actor)) as subscriber:
+            # A comment line (ignored by browsers) says the subscription stands: from here on
+            # nothing announced is missed, which clients and tests can wait for.
+            yield ServerSentEventMessage(data=None, comment="subscribed")
             async for code in subscriber.iter_events():
                 yield ServerSentEventMessage(data=code.decode(), event="new-report")
 
