@@ -36,15 +36,28 @@ from app.platform.settings import get_settings  # noqa: E402
 KEPT_TABLES = {"provinces", "wards", "migration"}
 
 
-def _mutable_tables() -> list[str]:
+def _mutable_tables() -> list:
+    """The tables a test may change, parents before children (so inserts in this order and
+    deletes in the reverse order never upset a foreign key on SQLite or PostgreSQL)."""
     from piccolo.conf.apps import Finder
-
-    tables = Finder().get_table_classes()
-    # Children before parents, so foreign keys never object on SQLite or PostgreSQL.
     from piccolo.table import sort_table_classes
 
-    ordered = sort_table_classes(tables)
-    return [t._meta.tablename for t in reversed(ordered) if t._meta.tablename not in KEPT_TABLES]
+    ordered = sort_table_classes(Finder().get_table_classes())
+    return [t for t in ordered if t._meta.tablename not in KEPT_TABLES]
+
+
+async def _empty(settings) -> None:
+    from piccolo.engine import engine_finder
+
+    from app.reporting.public import forget_unit_counts
+    from app.reporting.routing import forget_locator
+
+    for table in reversed(_mutable_tables()):
+        await engine_finder().run_ddl(f"DELETE FROM {table._meta.tablename}")
+    await engine_finder().run_ddl("UPDATE wards SET boundary = NULL WHERE boundary IS NOT NULL")
+    forget_locator()
+    forget_unit_counts()
+    shutil.rmtree(settings.media_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -68,22 +81,62 @@ def migrated_database(settings):
 @pytest.fixture
 async def database(migrated_database):
     """A database holding only the administrative units, at the start of every test."""
+    await _empty(migrated_database)
+    yield migrated_database
+    await _empty(migrated_database)
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(migrated_database):
+    """The demo data, seeded once per session (it takes ~10 s): every row of every mutable
+    table, the wards' boundaries, and the media files, for `demo_data` to put back."""
+    from app.demo import seed_demo
+    from app.platform.photos import MediaStore
+    from app.platform.tables import Ward
+
+    media_copy = _TMP / "demo-media"
+
+    async def capture():
+        await _empty(migrated_database)
+        await seed_demo(MediaStore(migrated_database.media_dir))
+        rows = {table: await table.select() for table in _mutable_tables()}
+        boundaries = await Ward.select(Ward.id, Ward.boundary).where(Ward.boundary.is_not_null())
+        shutil.copytree(migrated_database.media_dir, media_copy)
+        await _empty(migrated_database)
+        return rows, boundaries
+
+    rows, boundaries = asyncio.run(capture())
+    return rows, boundaries, media_copy
+
+
+@pytest.fixture
+async def demo_data(database, demo_snapshot):
+    """The demo, as `gandan seed-demo` leaves it, restored from the session's snapshot."""
+    from piccolo.columns import ForeignKey
     from piccolo.engine import engine_finder
 
-    from app.reporting.public import forget_unit_counts
-    from app.reporting.routing import forget_locator
+    from app.platform.tables import Ward
 
-    async def empty():
-        for table in _mutable_tables():
-            await engine_finder().run_ddl(f"DELETE FROM {table}")
-        await engine_finder().run_ddl("UPDATE wards SET boundary = NULL WHERE boundary IS NOT NULL")
-        forget_locator()
-        forget_unit_counts()
-        shutil.rmtree(migrated_database.media_dir, ignore_errors=True)
-
-    await empty()
-    yield migrated_database
-    await empty()
+    rows_by_table, boundaries, media_copy = demo_snapshot
+    for table, rows in rows_by_table.items():
+        # A column referring to its own table (a duplicate report) is filled in afterwards.
+        own = [c._meta.name for c in table._meta.foreign_key_columns
+               if isinstance(c, ForeignKey) and c._foreign_key_meta.resolved_references is table]  # fmt: skip
+        for start in range(0, len(rows), 200):
+            chunk = [{**row, **dict.fromkeys(own)} for row in rows[start:start + 200]]
+            await table.insert(*[table(_ignore_missing=True, **row) for row in chunk])
+        for row in rows:
+            if any(row[name] is not None for name in own):
+                await table.update({name: row[name] for name in own}).where(table.id == row["id"])
+        if not database.is_sqlite and rows:  # explicit ids leave the sequence behind
+            name = table._meta.tablename
+            await engine_finder().run_ddl(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT MAX(id) FROM {name}))"
+            )
+    for ward in boundaries:
+        await Ward.update({Ward.boundary: ward["boundary"]}).where(Ward.id == ward["id"])
+    shutil.copytree(media_copy, database.media_dir, dirs_exist_ok=True)
+    return database
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from __future__ import annotations
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 
-from app.demo import DEMO_RESIDENTS, seed_demo
-from app.platform.photos import MediaStore
+from app.demo import DEMO_RESIDENTS
 
 
 async def test_healthz_answers_200_when_the_database_answers(client):
@@ -40,12 +39,7 @@ async def test_healthz_answers_503_when_the_database_is_gone(client, settings):
     assert (await client.get("/healthz")).status_code == 200
 
 
-async def _seeded(settings):
-    await seed_demo(MediaStore(settings.media_dir))
-
-
-async def test_home_page_in_vietnamese_names_the_demo_wards_and_reports(client, settings):
-    await _seeded(settings)
+async def test_home_page_in_vietnamese_names_the_demo_wards_and_reports(demo_data, client):
     response = await client.get("/")
     assert response.status_code == 200
     html = response.text
@@ -57,8 +51,7 @@ async def test_home_page_in_vietnamese_names_the_demo_wards_and_reports(client, 
     assert "HP-" in html
 
 
-async def test_home_page_in_english_by_query_cookie_and_browser(client, settings):
-    await _seeded(settings)
+async def test_home_page_in_english_by_query_cookie_and_browser(demo_data, client):
     response = await client.get("/?lang=en")
     assert '<html lang="en">' in response.text
     assert "Report a problem in your ward" in response.text
@@ -72,8 +65,7 @@ async def test_home_page_in_english_by_query_cookie_and_browser(client, settings
     assert '<html lang="vi">' in (await client.get("/")).text
 
 
-async def test_public_report_page_shows_progress_but_no_contact_data(client, settings):
-    await _seeded(settings)
+async def test_public_report_page_shows_progress_but_no_contact_data(demo_data, client):
     from app.platform.tables import Report
 
     for report in await Report.select(Report.code, Report.show_name, Report.reporter_name):
@@ -94,8 +86,7 @@ async def test_unknown_report_is_a_404_page_that_says_what_was_asked(client, dat
     assert api_style.json()["detail"] == "Không có phản ánh nào mang mã HP-0000-9999."
 
 
-async def test_vendored_htmx_and_photos_are_served(client, settings):
-    await _seeded(settings)
+async def test_vendored_htmx_and_photos_are_served(demo_data, client):
     htmx = await client.get("/static/vendor/htmx-2.0.11.min.js")
     assert htmx.status_code == 200 and "htmx" in htmx.text[:2000]
     html = (await client.get("/")).text

@@ -9,14 +9,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from app.demo import DEMO_RESIDENTS, seed_demo
-from app.platform.photos import MediaStore
+from app.demo import DEMO_RESIDENTS
 from app.platform.tables import Report
 
 
 @pytest.fixture
-async def demo(client, settings):
-    await seed_demo(MediaStore(settings.media_dir))
+async def demo(demo_data, client):
     return client
 
 

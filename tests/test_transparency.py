@@ -100,11 +100,7 @@ async def test_ranking_orders_wards_by_index(database, fixed_clock):
     assert ranking[2]["rank"] is None  # wards without reports come after, unranked
 
 
-async def test_ward_and_province_pages(client, categories, settings):
-    from app.demo import seed_demo
-    from app.platform.photos import MediaStore
-
-    await seed_demo(MediaStore(settings.media_dir))
+async def test_ward_and_province_pages(demo_data, client):
     ward = await client.get("/wards/11446")
     assert ward.status_code == 200
     html = ward.text
