@@ -11,6 +11,7 @@ from app.accounts.policy import Actor, visible_scope
 from app.casework.workflow import OPEN_STATUSES, Status
 from app.platform.deadlines import deadline_for
 from app.platform.tables import Report
+from app.reporting.public import status_is_open
 
 FLAGS = ("open", "overdue", "due_soon", "mine", "unassigned", "escalated", "all")
 LIMIT = 300
@@ -39,7 +40,7 @@ def _scoped(query, actor: Actor):
 
 
 def _flagged(query, flag: str, actor: Actor, now: datetime):
-    open_ = Report.status.is_in([str(s) for s in OPEN_STATUSES])
+    open_ = status_is_open()
     if flag == "open":
         return query.where(open_)
     if flag == "overdue":
