@@ -19,6 +19,8 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from app.accounts import me
+from app.accounts.admin_routes import admin_router
+from app.accounts.policy import Act, may_anywhere
 from app.accounts import routes as auth
 from app.casework import live
 from app.casework import routes as staff
@@ -96,6 +98,7 @@ def _configure_jinja(engine: JinjaTemplateEngine) -> None:
     env.globals["current_language"] = i18n.current_language.get
     env.globals["status_label"] = lambda status: i18n.gettext(STATUS_LABELS[Status(status)])
     env.globals["now"] = clock.now
+    env.globals["may"] = lambda actor, act: may_anywhere(actor, Act(act))
     env.globals["event_label"] = event_label
     env.globals["channel_label"] = lambda c: i18n.gettext(CHANNEL_LABELS.get(c, c))
     env.filters["vn_date"] = _iso_date
@@ -182,6 +185,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             auth.logout,
             auth.password_form,
             auth.password_change,
+            admin_router,
             staff.queue_page,
             staff.assign_many,
             staff.case_page,
