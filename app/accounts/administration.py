@@ -279,7 +279,7 @@ async def create_account(actor: Actor, new: NewAccount) -> Created:
     username = check_username(new.username)
     display_name = check_text(new.display_name, _("Name"))
     if not display_name:
-        raise UserError(_("Name: write the person's full name."))
+        raise UserError(_("Name: write the full name."))
     title = check_text(new.title, _("Title"))
     if new.is_admin and not may_grant_admin(actor):
         raise NotPermitted(_("Only an administrator can make an administrator."))
