@@ -19,9 +19,9 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from app.accounts import me
+from app.accounts import routes as auth
 from app.accounts.admin_routes import admin_router
 from app.accounts.policy import Act, may_anywhere
-from app.accounts import routes as auth
 from app.casework import live
 from app.casework import routes as staff
 from app.casework.live import make_channels
