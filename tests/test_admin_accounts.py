@@ -11,7 +11,7 @@ import pytest
 
 from app.accounts.people import create_staff_user
 from app.demo import DEMO_PASSWORD
-from app.platform.tables import ApiKey, AuditEntry, Person, StaffRole
+from app.platform.tables import ApiKey, AuditEntry, InboxNotification, Person, StaffRole
 from tests.workspace_helpers import KIEN_AN, PHU_LIEN, csrf, new_report, sign_in, staff_accounts
 
 HAI_PHONG, HA_NOI, BA_DINH = "31", "01", "00004"  # Ba Đình is a ward of Hà Nội
@@ -243,12 +243,15 @@ async def test_reset_password_sends_the_person_to_change_it_before_the_queue(cli
 
 async def test_deactivation_ends_an_open_session_and_sign_in(client, accounts):
     async with another_browser(client) as officer:
+        await InboxNotification.insert(InboxNotification(person=accounts["canbo.kienan"], kind="new_report"))
         await sign_in(officer, "canbo.kienan")
         assert (await officer.get("/staff/")).status_code == 200
+        assert ">1<" in (await officer.get("/me/badge")).text
         await sign_in(client, "giamsat.haiphong")
         done = await post(client, f"{ADMIN}/people/{accounts['canbo.kienan']}/active", active="0")
         assert done.status_code == 303
         assert (await officer.get("/staff/")).status_code == 401
+        assert ">1<" not in (await officer.get("/me/badge")).text  # nor the staff inbox
         assert (await sign_in(officer, "canbo.kienan")).status_code == 400
         again = await post(client, f"{ADMIN}/people/{accounts['canbo.kienan']}/active", active="1")
         assert again.status_code == 303

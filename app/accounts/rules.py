@@ -30,6 +30,11 @@ async def load_actor(person_id: int) -> Actor | None:
                  must_change_password=person["must_change_password"])
 
 
+async def is_active(person_id: int) -> bool:
+    """Whether the account may still act: a deactivated one's sessions end on its next request."""
+    return await Person.exists().where(Person.id == person_id, Person.is_active.eq(True))
+
+
 async def authenticate(username: str, password: str) -> int | None:
     """The person id for a correct username and password of an active account, else None."""
     person = (
