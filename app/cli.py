@@ -109,7 +109,9 @@ def cmd_seed_demo(args) -> int:
 
 def cmd_create_user(args) -> int:
     from app.accounts.people import UserError, create_staff_user
+    from app.platform.i18n import current_language
 
+    current_language.set("en")  # the command line speaks English, as its other messages do
     password = args.password or os.environ.get("GANDAN_PASSWORD")
     if not password:
         import getpass

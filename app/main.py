@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
 
 from app.accounts import web as accounts_web
+from app.accounts.policy import Act, may_anywhere
 from app.accounts.routes import provide_actor
 from app.casework import web as casework_web
 from app.casework.labels import event_label, status_label
@@ -54,6 +55,7 @@ def _configure_jinja(engine: JinjaTemplateEngine) -> None:
     env.globals["now"] = clock.now
     for label in (status_label, event_label, channel_label, location_source_label, photo_stage_label):
         env.globals[label.__name__] = label
+    env.globals["may"] = lambda actor, act: may_anywhere(actor, Act(act))
     env.filters["vn_date"] = _iso_date
     env.filters["local"] = lambda dt, fmt="%d/%m/%Y %H:%M": dt.astimezone(clock.VIETNAM).strftime(fmt)
 

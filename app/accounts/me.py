@@ -15,6 +15,7 @@ from msgspec import Struct
 
 from app.accounts import devices
 from app.accounts.residents import device_person_id, ensure_device_person
+from app.accounts.rules import is_active
 from app.platform.i18n import current_language
 from app.platform.i18n import gettext as _
 from app.platform.settings import Settings
@@ -30,9 +31,11 @@ from notifications.preferences import DEFAULTS
 
 
 async def current_person(request: Request) -> int | None:
-    """The signed-in staff member, else the resident behind this browser."""
+    """The signed-in staff member (while the account is active), else the resident behind
+    this browser."""
     if request.session and request.session.get("person_id"):
-        return request.session["person_id"]
+        if await is_active(request.session["person_id"]):
+            return request.session["person_id"]
     return await device_person_id(request)
 
 

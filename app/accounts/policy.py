@@ -1,4 +1,4 @@
-"""The one policy module: who may do what to which report.
+"""The one policy module: who may do what to which report, and to whose account.
 
 Every controller asks `allows(actor, act, ward)`; nothing else decides access. Scope is a
 ward for ward roles and a province for supervisors; admins may do everything.
@@ -33,6 +33,8 @@ class Act(StrEnum):
     PUBLISH = "publish"  # government actions (công khai)
     SIGN_APOLOGY = "sign_apology"
     FILE_ASSISTED = "file_assisted"  # file a report for someone at the counter or on the phone
+    MANAGE_ACCOUNTS = "manage_accounts"  # create staff accounts, give and take roles, reset, deactivate
+    MANAGE_KEYS = "manage_keys"  # issue and revoke Open311 partner keys: no role grants it, admins only
 
 
 _OFFICER = {Act.VIEW, Act.VIEW_CONTACT, Act.WORK, Act.TAKE, Act.TRANSFER, Act.MARK_DUPLICATE,
@@ -45,9 +47,10 @@ GRANTS: dict[Role, frozenset[Act]] = {
     Role.CLERK: frozenset({Act.VIEW, Act.FILE_ASSISTED}),
     Role.INSPECTOR: frozenset({Act.VIEW, Act.SUPERVISE}),
     Role.PROVINCE_SUPERVISOR: frozenset(
-        {Act.VIEW, Act.VIEW_CONTACT, Act.WORK, Act.ASSIGN, Act.TRANSFER, Act.REOPEN}
+        {Act.VIEW, Act.VIEW_CONTACT, Act.WORK, Act.ASSIGN, Act.TRANSFER, Act.REOPEN, Act.MANAGE_ACCOUNTS}
     ),  # fmt: skip
 }
+WARD_ROLES = frozenset({Role.OFFICER, Role.WARD_LEAD, Role.CLERK, Role.INSPECTOR})
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class Actor:
     display_name: str
     is_admin: bool = False
     grants: tuple[Grant, ...] = ()
+    must_change_password: bool = False
 
     @property
     def is_staff(self) -> bool:
@@ -115,3 +119,58 @@ def visible_scope(actor: Actor) -> Scope:
 def wards_where(actor: Actor, act: Act) -> set[int]:
     """The wards in which the actor's ward roles allow `act` (province roles not included)."""
     return {g.ward_id for g in actor.grants if g.ward_id is not None and act in GRANTS[g.role]}
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """A role someone holds or is to be given, with the province it lies in: a ward role's
+    ward and that ward's province, or a supervisor's province."""
+
+    role: Role
+    province_id: int
+    ward_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    """A staff account as account management sees it."""
+
+    person_id: int
+    is_admin: bool
+    appointments: tuple[Appointment, ...]
+
+
+def managed_provinces(actor: Actor) -> frozenset[int] | None:
+    """The provinces whose accounts the actor manages (None: all of them, for admins)."""
+    if actor.is_admin:
+        return None
+    return frozenset(g.province_id for g in actor.grants if Act.MANAGE_ACCOUNTS in GRANTS[g.role]
+                     and g.role == Role.PROVINCE_SUPERVISOR and g.province_id is not None)  # fmt: skip
+
+
+def may_grant(actor: Actor, appointment: Appointment) -> bool:
+    """Whether the actor may give (or take away) this role: admins any; a province supervisor
+    a ward role in, or the supervisor role for, their own province."""
+    provinces = managed_provinces(actor)
+    return provinces is None or appointment.province_id in provinces
+
+
+def may_grant_admin(actor: Actor) -> bool:
+    """Administrator rights come only from an administrator."""
+    return actor.is_admin
+
+
+def may_manage(actor: Actor, account: Account) -> bool:
+    """Whether the actor may change this account (roles, password, active or not): admins any;
+    a province supervisor only a non-admin whose every role lies in their province. An account
+    with no role left belongs to no province, so only admins manage it."""
+    provinces = managed_provinces(actor)
+    if provinces is None:
+        return True
+    return (not account.is_admin and bool(account.appointments)
+            and all(a.province_id in provinces for a in account.appointments))  # fmt: skip
+
+
+def may_deactivate(actor: Actor, account: Account) -> bool:
+    """Nobody switches off their own account: it would lock them out mid-task."""
+    return may_manage(actor, account) and account.person_id != actor.person_id

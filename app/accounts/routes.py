@@ -13,8 +13,9 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_429_TOO_MANY_REQUESTS
 
+from app.accounts.people import UserError
 from app.accounts.policy import Actor
-from app.accounts.rules import AccountError, authenticate, change_password, load_actor
+from app.accounts.rules import authenticate, change_password, load_actor
 from app.platform.i18n import gettext as _
 
 MAX_FAILURES = 5
@@ -76,6 +77,9 @@ async def logout(request: Request) -> Redirect:
     return Redirect("/", status_code=HTTP_303_SEE_OTHER)
 
 
+PASSWORD_PAGE = "/staff/password"
+
+
 def _sign_in_first(path: str) -> NotAuthorizedException:
     return NotAuthorizedException(_("Sign in to continue."), extra={"login": f"/login?next={quote(path)}"})
 
@@ -87,28 +91,34 @@ async def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         raise _sign_in_first(connection.url.path)
 
 
-async def provide_actor(request: Request) -> Actor:
-    """The signed-in staff member, for every /staff/ handler; others are sent to /login."""
+async def provide_actor(request: ASGIConnection) -> Actor:
+    """The signed-in staff member, for every /staff/ handler; others are sent to /login.
+
+    The account is read afresh on every request, so a deactivated account's sessions end at
+    once, and after a password reset the person meets the password page wherever they go.
+    """
     person_id = request.session.get("person_id") if request.session else None
     actor = await load_actor(person_id) if person_id else None
     if actor is None:
         raise _sign_in_first(request.url.path)
+    if actor.must_change_password and request.url.path != PASSWORD_PAGE:
+        raise NotAuthorizedException(_("Choose a new password to continue."), extra={"login": PASSWORD_PAGE})
     if not actor.is_staff:
         raise PermissionDeniedException(_("This account has no role in any ward."))
     return actor
 
 
-@get("/staff/password", include_in_schema=False)
+@get(PASSWORD_PAGE, include_in_schema=False)
 async def password_form(actor: NamedDependency[Actor]) -> Template:
     return Template("password.html", context={"actor": actor, "error": None, "done": False})
 
 
-@post("/staff/password", include_in_schema=False)
+@post(PASSWORD_PAGE, include_in_schema=False)
 async def password_change(request: Request, actor: NamedDependency[Actor]) -> Template:
     form = await request.form()
     try:
         await change_password(actor.person_id, form.get("current") or "", form.get("new") or "")
-    except AccountError as error:
+    except UserError as error:
         return Template("password.html", context={"actor": actor, "error": str(error), "done": False},
                         status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
     return Template("password.html", context={"actor": actor, "error": None, "done": True})

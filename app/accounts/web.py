@@ -3,6 +3,7 @@
 from litestar import Router
 
 from app.accounts import me, routes
+from app.accounts.admin_routes import admin_router
 
 public = Router(path="/", route_handlers=[
     routes.login_form, routes.login, routes.logout,
@@ -11,4 +12,4 @@ public = Router(path="/", route_handlers=[
 staff = Router(
     path="/", guards=[routes.signed_in], route_handlers=[routes.password_form, routes.password_change]
 )
-routers = [public, staff]
+routers = [public, staff, admin_router]

@@ -69,6 +69,8 @@ class Person(Table, tablename="people"):
     preferences = JSON(default="{}")
     is_admin = Boolean(default=False)
     is_active = Boolean(default=True)
+    # Set when an administrator resets the password: the workspace waits for a new one.
+    must_change_password = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
 
@@ -266,3 +268,18 @@ class ApiKey(Table, tablename="api_keys"):
     created_by = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+
+
+class AuditEntry(Table, tablename="audit_log"):
+    """Who changed which account or partner key, and how; written in the change's transaction.
+    Never holds a password or a key."""
+
+    actor = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    action = Varchar(length=40)  # account_created | role_granted | password_reset | key_issued | ...
+    target = Varchar(length=200)  # what was changed, readable even after it is gone
+    person = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null, index=True)
+    # The province the change lies in, so that a province supervisor reads its own entries.
+    province = ForeignKey(Province, null=True, default=None, on_delete=OnDelete.set_null, index=True)
+    details = JSON(default="{}")
+    created_at = Timestamptz(index=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.casework.workflow import OPEN_STATUSES
+from app.platform import clock
 from app.platform.clock import VIETNAM
 from app.platform.tables import ApiKey, Category, Photo, Report, ReportEvent
 from app.reporting.public import ReportFilter, photo_urls
@@ -28,14 +29,20 @@ def _hash(key: str) -> str:
 async def issue_key(name: str, created_by: int | None = None, key: str | None = None) -> str:
     """A new partner key; shown once, only its hash is stored."""
     key = key or secrets.token_urlsafe(24)
-    await ApiKey.insert(ApiKey(name=name, key_hash=_hash(key), created_by=created_by))
+    await ApiKey.insert(ApiKey(name=name, key_hash=_hash(key), created_by=created_by, created_at=clock.now()))
     return key
 
 
 async def key_is_valid(key: str | None) -> bool:
+    """Whether the key is one we issued and have not revoked; its use is noted for the admins'
+    key list, which helps them see which keys are still needed."""
     if not key:
         return False
-    return await ApiKey.exists().where(ApiKey.key_hash == _hash(key), ApiKey.active.eq(True))
+    row = await ApiKey.select(ApiKey.id).where(ApiKey.key_hash == _hash(key), ApiKey.active.eq(True)).first()
+    if row is None:
+        return False
+    await ApiKey.update({ApiKey.last_used_at: clock.now()}).where(ApiKey.id == row["id"])
+    return True
 
 
 def iso(moment: datetime | None) -> str | None:
