@@ -9,6 +9,7 @@ import sys
 
 from tqdm import tqdm
 
+from app.accounts.policy import Role
 from app.platform.settings import SettingsError, get_settings
 
 
@@ -233,8 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--password", help="else $GANDAN_PASSWORD, else asked for")
     user.add_argument("--name", help="display name")
     user.add_argument("--title", default="", help="job title, e.g. Chủ tịch UBND phường")
-    user.add_argument("--role", choices=["officer", "ward_lead", "clerk", "inspector",
-                                         "province_supervisor"])  # fmt: skip
+    user.add_argument("--role", choices=[str(role) for role in Role])
     user.add_argument("--ward", help="ward code for ward roles, e.g. 11446")
     user.add_argument("--province", help="province code for province_supervisor, e.g. 31")
     user.add_argument("--admin", action="store_true", help="administrator of the installation")
