@@ -68,9 +68,19 @@ def cmd_import_boundaries(args) -> int:
     result = _run(lambda: import_boundaries(
         features, progress=lambda f: tqdm(f, desc="Boundaries", unit=" ward", disable=args.quiet)
     ))  # fmt: skip
+    for province, count in sorted(result.provinces.items()):
+        print(f"  {province}: {count} wards")
     for problem in result.problems:
-        print(f"  skipped {problem}", file=sys.stderr)
-    print(f"Boundaries imported: {result.imported}; skipped: {len(result.problems)}.")
+        print(f"  not matched: {problem}", file=sys.stderr)
+    for overlap in result.overlaps:
+        print(f"  overlap: {overlap}", file=sys.stderr)
+    for ward in result.uncovered:
+        print(f"  still without a boundary: {ward}", file=sys.stderr)
+    print(
+        f"Boundaries imported: {result.imported} wards in {len(result.provinces)} provinces; "
+        f"not matched: {len(result.problems)}; overlapping pairs: {len(result.overlaps)}; "
+        f"wards of those provinces still without a boundary: {len(result.uncovered)}."
+    )
     return 0 if result.imported or not features else 1
 
 
@@ -220,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bounds = sub.add_parser("import-boundaries",
                             help="load ward polygons from a GeoJSON FeatureCollection")  # fmt: skip
-    bounds.add_argument("file", help="GeoJSON with a ward code property on each feature")
+    bounds.add_argument("file", help="GeoJSON (or .geojson.gz) with a ward code property on each feature")
     bounds.add_argument("--quiet", action="store_true", help="no progress bar")
     bounds.set_defaults(func=cmd_import_boundaries)
 

@@ -1,5 +1,6 @@
-"""Demo data for `make run` and `gandan seed-demo`: Hải Phòng wards from the seed articles,
-the demo accounts, and a few dozen reports in every status with real, locally made photos.
+"""Demo data for `make run` and `gandan seed-demo`: Hải Phòng's 114 ward boundaries, the wards
+from the seed articles, the demo accounts, and a few dozen reports in every status with real,
+locally made photos.
 
 Idempotent: accounts are matched by username and reports by a fixed idempotency key, so a
 second run adds nothing. Every name, phone number and address here is invented.
@@ -21,6 +22,7 @@ from app.accounts.rules import load_actor
 from app.casework.sweep import sweep
 from app.casework.workflow import Action
 from app.platform import clock
+from app.platform.boundaries import DEMO_BOUNDARIES, import_boundaries, read_features
 from app.platform.photos import MediaStore, process_photo
 from app.platform.tables import Category, GovernmentAction, Person, Province, Rating, Report, StaffRole, Ward
 from app.reporting.categories import ensure_default_categories
@@ -184,6 +186,12 @@ def _jitter(lat: float, lon: float, area_km2: float | None, rng: random.Random) 
     return round(lat + dlat, 6), round(lon + dlon, 6)
 
 
+async def ensure_demo_boundaries() -> None:
+    """Hải Phòng's ward polygons, so that the demo routes reports by boundary."""
+    if not await Ward.exists().where(Ward.province.code == HAI_PHONG, Ward.boundary.is_not_null()):
+        await import_boundaries(read_features(DEMO_BOUNDARIES))
+
+
 async def ensure_accounts() -> dict[str, int]:
     wards = {w["code"]: w["id"] for w in await Ward.select(Ward.id, Ward.code).where(
         Ward.code.is_in(list(DEMO_WARDS)))}  # fmt: skip
@@ -234,6 +242,7 @@ async def ensure_residents() -> list[int]:
 
 async def seed_demo(media: MediaStore, progress: Callable[[Iterable], Iterable] = iter) -> int:
     """Create what is missing of the demo; returns how many reports were added."""
+    await ensure_demo_boundaries()
     await ensure_default_categories()
     accounts = await ensure_accounts()
     residents = await ensure_residents()

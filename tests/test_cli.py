@@ -37,7 +37,8 @@ async def test_import_boundaries_from_a_geojson_file(database, tmp_path):
     done = subprocess.run([GANDAN, "import-boundaries", "--quiet", str(path)],
                           capture_output=True, text=True, env=os.environ)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "Boundaries imported: 1; skipped: 0." in done.stdout
+    assert "Boundaries imported: 1 wards in 1 provinces; not matched: 0; overlapping pairs: 0" in done.stdout
+    assert "Lai Châu: 1 wards" in done.stdout
     assert (await Ward.select(Ward.boundary).where(Ward.code == "03405").first())["boundary"]
     bad = tmp_path / "bad.geojson"
     bad.write_text("{not json")

@@ -6,9 +6,11 @@ nothing here touches the network.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from vietnamadminunits.converter import converter_2025
 from vietnamadminunits.database import get_data
 
 from app.platform.tables import Province, Ward
@@ -47,6 +49,39 @@ def dataset_rows() -> list[dict]:
         ],
         table="admin_units",
     )  # fmt: skip
+
+
+@functools.cache
+def legacy_ward_points() -> dict[str, tuple[tuple[float, float], ...]]:
+    """New ward code → (lat, lon) of each pre-2025 ward it was formed from, offline.
+
+    About 10,000 points against 3,321 new wards: the package's legacy table gives each old
+    ward a location, and its converter table the official old → new mapping (an old ward split
+    between several new wards counts for each of them).
+    """
+    new_codes = {
+        (r["provinceKey"], r["wardKey"]): r["wardCode"]
+        for r in get_data(["provinceKey", "wardKey", "wardCode"], table="admin_units")
+    }
+    old_to_new: dict[str, set[str]] = {}
+    for province, wards in converter_2025.DICT_PROVINCE_WARD_NO_DIVIDED.items():
+        for new_key, old_keys in wards.items():
+            for old_key in old_keys:
+                old_to_new.setdefault(old_key, set()).add(new_codes[(province, new_key)])
+    for province, splits in converter_2025.DICT_PROVINCE_WARD_DIVIDED.items():
+        for old_key, parts in splits.items():
+            for part in parts:
+                old_to_new.setdefault(old_key, set()).add(new_codes[(province, part["newWardKey"])])
+    points: dict[str, list[tuple[float, float]]] = {}
+    legacy = get_data(["provinceKey", "districtKey", "wardKey", "wardLat", "wardLon"],
+                      table="admin_units_legacy")  # fmt: skip
+    for row in legacy:
+        if row["wardLat"] is None:  # island districts without wards: the new centroid serves
+            continue
+        old_key = f"{row['provinceKey']}_{row['districtKey']}_{row['wardKey']}"
+        for code in old_to_new.get(old_key, ()):
+            points.setdefault(code, []).append((row["wardLat"], row["wardLon"]))
+    return {code: tuple(p) for code, p in points.items()}
 
 
 def _province_values(row: dict) -> dict:

@@ -80,7 +80,7 @@ class ApiV1(Controller):
         lon: Annotated[float, QueryParameter(ge=-180, le=180)],
     ) -> dict:
         try:
-            match = (await locator()).locate(lat, lon)
+            match = (await locator()).locate(lat, lon, neighbours=True)
         except OutsideVietnam as outside:
             raise SubmissionRefused(detail=str(outside)) from None
         ward = match.ward

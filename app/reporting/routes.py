@@ -70,9 +70,10 @@ async def report_submit(request: Request, settings: NamedDependency[Settings]) -
 
 @get("/reports/ward-hint", include_in_schema=False)
 async def ward_hint(lat: FromQuery[float], lon: FromQuery[float]) -> Template:
-    """htmx fragment: which ward will receive a report made here, with nearby alternatives."""
+    """htmx fragment: which ward will receive a report made here, with the neighbours whose
+    border is within 200 m (or, without polygons, the next-best guesses)."""
     try:
-        match = (await locator()).locate(lat, lon)
+        match = (await locator()).locate(lat, lon, neighbours=True)
     except OutsideVietnam:
         return Template("_ward_hint.html", context={"match": None})
     return Template("_ward_hint.html", context={"match": match})
