@@ -249,7 +249,9 @@ _cache: tuple[float, object, WardLocator] | None = None
 async def _boundaries_fingerprint() -> tuple:
     from app.platform.tables import Ward
 
-    row = await Ward.raw("SELECT COUNT(boundary) AS n, SUM(LENGTH(CAST(boundary AS TEXT))) AS size FROM wards")
+    row = await Ward.raw(
+        "SELECT COUNT(boundary) AS n, SUM(LENGTH(CAST(boundary AS TEXT))) AS size FROM wards"
+    )
     return (row[0]["n"], row[0]["size"]) if row else (0, 0)
 
 
