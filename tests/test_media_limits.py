@@ -1,0 +1,61 @@
+"""What a small upload can cost: the pixel budget per request, decoding out of the web
+worker's process, and the sweep of media files no row references."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from app.platform.tables import Photo, Report
+from tests.photos_for_tests import compressible_png, jpeg
+from tests.test_reporting import media_files, post_report
+
+MB = 1024 * 1024
+
+
+def _status_kb(field: str) -> int:
+    """A field of this process's /proc status, in kB (VmRSS: now, VmHWM: peak)."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith(field + ":"))
+    return int(line.split()[1])
+
+
+def _reset_peak_rss() -> None:
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")  # Linux: VmHWM starts again from the current VmRSS
+
+
+async def test_photos_over_the_pixel_budget_are_refused_naming_the_limit(client, categories, settings):
+    client.headers["Accept-Language"] = "en"
+    hostile = compressible_png()  # 49 MP each: five are 245 MP, over the 80 MP budget
+    assert len(hostile) * 5 < 3 * MB
+    response = await post_report(client, photos=[(f"{n}.png", hostile) for n in range(5)])
+    assert response.status_code == 422, response.text
+    assert "the limit is 80 megapixels" in response.json()["detail"]
+    assert "245 megapixels" in response.json()["detail"]
+    assert await Report.count() == 0 and await Photo.count() == 0
+    assert media_files(settings) == []
+
+
+async def test_hostile_pngs_neither_stall_healthz_nor_grow_the_worker(client, categories):
+    """Two 49 MP PNGs decoded at once would take this process up by ~400 MB each."""
+    hostile = compressible_png()
+    await post_report(client, photos=[("warm.jpg", jpeg())])  # the decoder's server is started
+    rss_before = _status_kb("VmRSS")
+    _reset_peak_rss()
+    uploads = [
+        asyncio.create_task(post_report(client, photos=[("big.png", hostile)], key=f"hostile-{n}"))
+        for n in range(2)
+    ]
+    health_answers = []
+    while not all(upload.done() for upload in uploads):
+        started = time.monotonic()
+        health = await client.get("/healthz")
+        health_answers.append((health.status_code, time.monotonic() - started))
+        await asyncio.sleep(0.1)
+    assert [upload.result().status_code for upload in uploads] == [201, 201]
+    assert len(health_answers) >= 5, "the decodes ended before /healthz could be asked"
+    assert all(status == 200 and seconds < 1 for status, seconds in health_answers), health_answers
+    # The decoding happened elsewhere: this process never held the pixels, and holds no more now.
+    assert _status_kb("VmHWM") - rss_before < 100 * 1024
+    assert _status_kb("VmRSS") - rss_before < 50 * 1024
