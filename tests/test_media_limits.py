@@ -59,3 +59,33 @@ async def test_hostile_pngs_neither_stall_healthz_nor_grow_the_worker(client, ca
     # The decoding happened elsewhere: this process never held the pixels, and holds no more now.
     assert _status_kb("VmHWM") - rss_before < 100 * 1024
     assert _status_kb("VmRSS") - rss_before < 50 * 1024
+
+
+async def test_media_sweep_removes_old_orphans_and_keeps_referenced_and_young_files(client, categories, settings):
+    import os
+    from datetime import timedelta
+
+    from app.platform import clock
+    from app.platform.media_sweep import sweep_media
+    from app.platform.photos import MediaStore
+
+    assert (await post_report(client, photos=[("kept.jpg", jpeg())])).status_code == 201
+    referenced = media_files(settings)
+    assert len(referenced) == 2  # display and thumbnail of the one photo a row names
+    old = (clock.now() - timedelta(hours=25)).timestamp()
+    orphan, young = "ab" + "0" * 62, "ab" + "1" * 62
+    shard = settings.media_dir / "ab"
+    shard.mkdir(parents=True, exist_ok=True)
+    old_orphans = [shard / f"{orphan}.jpg", shard / f"{orphan}.thumb.jpg", shard / f".{orphan}.jpg.x1y2.tmp",
+                   settings.media_dir / "docs" / f"{orphan}.pdf"]  # fmt: skip
+    young_orphan = shard / f"{young}.jpg"
+    for path in [*old_orphans, young_orphan]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"left behind by a request that died")
+    for path in [*old_orphans, *referenced]:
+        os.utime(path, (old, old))
+
+    removed = await sweep_media(MediaStore(settings.media_dir), None)
+
+    assert removed == 4
+    assert sorted(media_files(settings)) == sorted([*referenced, young_orphan])
