@@ -61,7 +61,9 @@ async def test_hostile_pngs_neither_stall_healthz_nor_grow_the_worker(client, ca
     assert _status_kb("VmRSS") - rss_before < 50 * 1024
 
 
-async def test_media_sweep_removes_old_orphans_and_keeps_referenced_and_young_files(client, categories, settings):
+async def test_media_sweep_removes_old_orphans_keeps_referenced_and_young_files(
+    client, categories, settings
+):
     import os
     from datetime import timedelta
 
@@ -89,3 +91,22 @@ async def test_media_sweep_removes_old_orphans_and_keeps_referenced_and_young_fi
 
     assert removed == 4
     assert sorted(media_files(settings)) == sorted([*referenced, young_orphan])
+
+
+async def test_gandan_sweep_removes_old_orphan_media(database, settings):
+    import os
+    import subprocess
+    from datetime import timedelta
+
+    from app.platform import clock
+    from tests.test_cli import GANDAN
+
+    orphan = settings.media_dir / "cd" / f"{'cd' * 32}.jpg"
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"left behind")
+    old = (clock.now() - timedelta(hours=25)).timestamp()
+    os.utime(orphan, (old, old))
+    done = subprocess.run([GANDAN, "sweep"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "removed: 1." in done.stdout
+    assert not orphan.exists()
