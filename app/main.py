@@ -27,7 +27,8 @@ from app.casework.sweep import sweep
 from app.platform import clock, db, i18n
 from app.platform import web as platform_web
 from app.platform.language import LanguageMiddleware
-from app.platform.photos import MAX_UPLOAD_BYTES
+from app.platform.media_sweep import MEDIA_SWEEP_INTERVAL_SECONDS, sweep_media
+from app.platform.photos import MAX_UPLOAD_BYTES, media_stores
 from app.platform.settings import Settings, get_settings
 from app.platform.stores import make_stores
 from app.reporting import web as reporting_web
@@ -90,6 +91,16 @@ async def _sweep_forever(interval: float) -> None:
         await asyncio.sleep(interval)
 
 
+async def _sweep_media_forever(settings: Settings) -> None:
+    """Media files no row references, removed after their grace period; hourly is plenty."""
+    while True:
+        try:
+            await sweep_media(*media_stores(settings))
+        except Exception:  # as with the deadline sweep: logged, and tried again next round
+            logger.exception("media sweep failed")
+        await asyncio.sleep(MEDIA_SWEEP_INTERVAL_SECONDS)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     i18n.compile_catalogs()
@@ -101,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         tasks, sender = [], None
         if settings.sweep_interval_seconds:
             tasks.append(asyncio.create_task(_sweep_forever(settings.sweep_interval_seconds)))
+            tasks.append(asyncio.create_task(_sweep_media_forever(settings)))
         if settings.firebase_credentials:
             sender = FirebaseSender(settings.firebase_credentials, settings.fcm_url)
             tasks.append(asyncio.create_task(run_forever(sender, settings.public_url)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import cache
 
 from PIL import ExifTags, Image
 
@@ -45,4 +46,12 @@ def bomb() -> bytes:
     """A tiny PNG that claims 30,000 × 30,000 pixels: 900 MP once decoded."""
     out = io.BytesIO()
     Image.new("1", (30_000, 30_000)).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+@cache
+def compressible_png(side: int = 7000) -> bytes:
+    """A flat-coloured PNG: ~160 KB sent, 49 MP (some 200 MB) once decoded at 7000 px."""
+    out = io.BytesIO()
+    Image.new("RGB", (side, side), (200, 30, 30)).save(out, "PNG")
     return out.getvalue()

@@ -18,7 +18,7 @@ from app.casework import steps as casework
 from app.casework.live import announce_new, announce_report
 from app.platform import clock
 from app.platform.i18n import gettext as _
-from app.platform.photos import MediaStore, PhotoRejected, media_stores, process_photo
+from app.platform.photos import MediaStore, PhotoRejected, media_stores, process_photos
 from app.platform.settings import Settings
 from app.reporting.forms import read_submission
 from app.reporting.lookups import report_row
@@ -95,11 +95,10 @@ async def act(
 ) -> Response:
     report, place = await _case(code, actor)
     form = await request.form()
-    photos = []
+    uploads = [u for u in (form.getall("after_photos") if "after_photos" in form else [])
+               if getattr(u, "filename", None)]  # fmt: skip
     try:
-        for upload in form.getall("after_photos") if "after_photos" in form else []:
-            if getattr(upload, "filename", None):
-                photos.append(await asyncio.to_thread(process_photo, await upload.read()))
+        photos = await process_photos([await upload.read() for upload in uploads])
         try:
             assignee = int(form.get("assignee") or "") if form.get("assignee") else None
         except ValueError:

@@ -3,22 +3,30 @@
 Residents' phones put GPS position, device model and time into every photo; none of that
 may reach the public. So a photo is decoded, its pixels copied into a fresh image, and only
 those pixels are encoded again. The GPS tags are read first, because they can place a report.
-CPU-heavy: callers on the event loop run `process_photo` in a worker thread.
+CPU-heavy and memory-hungry: callers on the event loop use `process_photos`, which decodes a
+request's photos in a short-lived child process (see docs/media-limits.md for the limits).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
+import multiprocessing
 import os
+import resource
 import tempfile
 import warnings
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
+from app.platform.i18n import current_language
 from app.platform.i18n import gettext as _
 
 register_heif_opener()
@@ -27,13 +35,30 @@ ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # 50 MP covers every phone camera in use; beyond it is a decompression bomb, not a photo.
 MAX_PIXELS = 50_000_000
+# Per request: five 16 MP phone photos, or one 50 MP photo with a few ordinary ones. A
+# PNG of 50 MP compresses to a few hundred KB and takes seconds and ~450 MB to decode, so the
+# sum over a request is what bounds the work a small upload can cause.
+MAX_REQUEST_PIXELS = 80_000_000
+# Decodes at once per server process; the rest wait their turn instead of adding up in memory.
+DECODE_CONCURRENCY = 2
+# Address space of one decoding child: one 50 MP photo peaks near 450 MB.
+DECODE_MEMORY_BYTES = 1024 * 1024 * 1024
 DISPLAY_SIZE = 1600
 THUMBNAIL_SIZE = 400
 JPEG_QUALITY = 82
 
 
 class PhotoRejected(ValueError):
-    """The upload is not a photo we can accept; the message says why, for the resident."""
+    """The upload is not a photo we can accept; the message says why, for the resident.
+
+    `number` is the photo's place in its request (from 1) when one photo is at fault."""
+
+    def __init__(self, message: str, number: int | None = None) -> None:
+        super().__init__(message, number)  # both in args, so it crosses a process boundary
+        self.message, self.number = message, number
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -87,7 +112,7 @@ def _encode(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def process_photo(data: bytes) -> ProcessedPhoto:
+def _check_size(data: bytes) -> None:
     if len(data) > MAX_UPLOAD_BYTES:
         raise PhotoRejected(
             _("The photo is %(size)d MB; the limit is %(limit)d MB. Send a smaller photo.")
@@ -95,11 +120,30 @@ def process_photo(data: bytes) -> ProcessedPhoto:
         )
     if not data:
         raise PhotoRejected(_("The photo file is empty."))
+
+
+def _opened(data: bytes) -> Image.Image:
+    """The image with its header read and its structure checked, but no pixels decoded."""
+    _check_size(data)
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         image = _open(data)
-        if image.width * image.height > MAX_PIXELS:
-            raise PhotoRejected(_("The image is too large to be a photo."))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoRejected(_("The image is too large to be a photo.")) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise PhotoRejected(
+            _("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")
+        ) from None
+    if image.width * image.height > MAX_PIXELS:
+        raise PhotoRejected(_("The image is too large to be a photo."))
+    return image
+
+
+def process_photo(data: bytes) -> ProcessedPhoto:
+    """One photo, decoded in this process: for trusted input (demo data) and the decoding
+    child. Requests go through `process_photos`."""
+    image = _opened(data)
+    try:
         gps = read_gps(image)
         if image.format == "JPEG":
             # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT: a 12 MP photo is read
@@ -109,8 +153,6 @@ def process_photo(data: bytes) -> ProcessedPhoto:
             image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
         image = ImageOps.exif_transpose(image)
         image.load()
-    except PhotoRejected:
-        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PhotoRejected(_("The image is too large to be a photo.")) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
@@ -136,6 +178,74 @@ def process_photo(data: bytes) -> ProcessedPhoto:
     )
 
 
+def _pixels(data: bytes) -> int:
+    image = _opened(data)
+    return image.width * image.height
+
+
+def _judge(photos: Sequence[bytes]) -> None:
+    """Refuse a request before any decoding: each photo by its header, all by their sum."""
+    total = 0
+    for number, data in enumerate(photos, start=1):
+        try:
+            total += _pixels(data)
+        except PhotoRejected as rejected:
+            raise PhotoRejected(rejected.message, number) from None
+    if total > MAX_REQUEST_PIXELS:
+        raise PhotoRejected(
+            _("These photos have %(total)d megapixels together; the limit is %(limit)d "
+              "megapixels. Send fewer or smaller photos.")
+            % {"total": total // 1_000_000, "limit": MAX_REQUEST_PIXELS // 1_000_000}
+        )  # fmt: skip
+
+
+def _limit_memory(limit: int) -> None:
+    """In the decoding child: past this much address space allocation fails (MemoryError)
+    instead of the machine swapping."""
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _process_in_child(photos: Sequence[bytes], language: str) -> list[ProcessedPhoto]:
+    current_language.set(language)  # the child's messages speak the request's language
+    processed = []
+    for number, data in enumerate(photos, start=1):
+        try:
+            processed.append(process_photo(data))
+        except PhotoRejected as rejected:
+            raise PhotoRejected(rejected.message, number) from None
+        except MemoryError:
+            raise PhotoRejected(_("The image is too large to be a photo."), number) from None
+    return processed
+
+
+# A fresh child per request, forked from a small server process: when it exits, every byte
+# the decoder took goes back to the system, which a long-lived worker's heap never promises.
+_children = multiprocessing.get_context("forkserver")
+_children.set_forkserver_preload([__name__])
+# Its threads only wait on children; their number is how many decodes run at once.
+_decode_slots = ThreadPoolExecutor(DECODE_CONCURRENCY, thread_name_prefix="photo-decode")
+
+
+def _decode_in_child(photos: Sequence[bytes], language: str) -> list[ProcessedPhoto]:
+    try:
+        with ProcessPoolExecutor(
+            1, mp_context=_children, initializer=_limit_memory, initargs=(DECODE_MEMORY_BYTES,)
+        ) as child:
+            return child.submit(_process_in_child, photos, language).result()
+    except BrokenProcessPool:  # the child was killed, most likely by the memory limit
+        raise PhotoRejected(_("These photos could not be processed. Send fewer or smaller photos.")) from None
+
+
+async def process_photos(photos: Sequence[bytes]) -> list[ProcessedPhoto]:
+    """A request's photos, refused whole when too large together (PhotoRejected says why and,
+    when one photo is at fault, which), otherwise decoded in a child process off the loop."""
+    if not photos:
+        return []
+    await asyncio.to_thread(_judge, photos)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_decode_slots, _decode_in_child, list(photos), current_language.get())
+
+
 def media_name(digest: str, variant: str = "display") -> str:
     """Where a photo lives below the media root, and below /media/ on the web.
 
@@ -155,8 +265,13 @@ class MediaStore:
         return self.root / media_name(digest, variant)
 
     def _write(self, path: Path, data: bytes) -> None:
-        if path.exists():
+        try:
+            # Stored before, perhaps for another request: renewing its time keeps the media
+            # sweep from taking it while this request has yet to commit its row.
+            os.utime(path)
             return
+        except FileNotFoundError:
+            pass
         path.parent.mkdir(parents=True, exist_ok=True)
         # A temporary file of its own for every writer (two uploads of one photo may race),
         # renamed into place: readers see the whole file or none.

@@ -18,7 +18,7 @@ from geopy.distance import great_circle
 from app.casework.workflow import OPEN_STATUSES
 from app.platform.db import UNIQUE_VIOLATIONS, write_transaction
 from app.platform.i18n import gettext as _
-from app.platform.photos import MediaStore, PhotoRejected, ProcessedPhoto, process_photo
+from app.platform.photos import MediaStore, PhotoRejected, ProcessedPhoto, process_photos
 from app.platform.tables import Category, Follow, Report, Support, Ward
 from app.reporting.addresses import match_address
 from app.reporting.reports import NewReport, create_report
@@ -99,16 +99,14 @@ def _check_fields(s: Submission) -> tuple[dict[str, str], str]:
     return errors, description
 
 
-def _process_all(photos: list[bytes]) -> list[ProcessedPhoto]:
-    processed = []
-    for number, data in enumerate(photos, start=1):
-        try:
-            processed.append(process_photo(data))
-        except PhotoRejected as rejected:
-            raise SubmissionError(
-                {"photos": _("Photo %(n)d: %(reason)s") % {"n": number, "reason": rejected}}
-            ) from None
-    return processed
+async def _process_all(photos: list[bytes]) -> list[ProcessedPhoto]:
+    try:
+        return await process_photos(photos)
+    except PhotoRejected as rejected:
+        message = rejected.message if rejected.number is None else (
+            _("Photo %(n)d: %(reason)s") % {"n": rejected.number, "reason": rejected.message}
+        )  # fmt: skip
+        raise SubmissionError({"photos": message}) from None
 
 
 async def _route(s: Submission, photos: list[ProcessedPhoto]) -> tuple[dict, float, float, str]:
@@ -157,7 +155,7 @@ async def submit(s: Submission, media: MediaStore, originals: MediaStore | None 
         errors["category"] = _("Choose what kind of problem it is.")
     if errors:
         raise SubmissionError(errors)
-    photos = await asyncio.to_thread(_process_all, s.photos)
+    photos = await _process_all(s.photos)
     ward, lat, lon, source = await _route(s, photos)
     for photo, original in zip(photos, s.photos, strict=True):
         await asyncio.to_thread(media.save, photo)

@@ -16,7 +16,7 @@ from app.platform.clock import VIETNAM
 from app.platform.db import contains, write_transaction
 from app.platform.i18n import N_
 from app.platform.i18n import gettext as _
-from app.platform.photos import MediaStore, PhotoRejected, process_photo
+from app.platform.photos import MediaStore, PhotoRejected, process_photos
 from app.platform.tables import ActionAttachment, ActionReport, Follow, GovernmentAction, Report, Ward
 from notifications import notify
 
@@ -53,21 +53,36 @@ class NewAction:
     attachments: list[Upload] = field(default_factory=list)
 
 
-def _store_attachment(upload: Upload, media: MediaStore) -> tuple[str, str, int]:
-    """(kind, digest, size). PDFs are kept as sent (they are public documents); images go
-    through the photo pipeline, which strips their metadata."""
-    if len(upload.data) > MAX_ATTACHMENT_BYTES:
-        raise ActionError(_("%(name)s is larger than 20 MB.") % {"name": upload.filename})
-    if upload.data.startswith(b"%PDF-"):
-        digest = hashlib.sha256(upload.data).hexdigest()
-        media.keep_document(digest, upload.data)
-        return "pdf", digest, len(upload.data)
+def _is_pdf(upload: Upload) -> bool:
+    return upload.data.startswith(b"%PDF-")
+
+
+async def _store_attachments(uploads: list[Upload], media: MediaStore) -> list[tuple[str, str, str, int]]:
+    """(filename, kind, digest, size) for each upload. PDFs are kept as sent (they are public
+    documents); images go through the photo pipeline, which strips their metadata."""
+    for upload in uploads:
+        if len(upload.data) > MAX_ATTACHMENT_BYTES:
+            raise ActionError(_("%(name)s is larger than 20 MB.") % {"name": upload.filename})
+    images = [u for u in uploads if not _is_pdf(u)]
     try:
-        photo = process_photo(upload.data)
-    except PhotoRejected:
-        raise ActionError(_("%(name)s is neither a PDF nor an image.") % {"name": upload.filename}) from None
-    media.save(photo)
-    return "image", photo.digest, len(photo.display)
+        processed = iter(await process_photos([u.data for u in images]))
+    except PhotoRejected as rejected:
+        if rejected.number is None:
+            raise ActionError(rejected.message) from None
+        name = images[rejected.number - 1].filename
+        raise ActionError(_("%(name)s is neither a PDF nor an image.") % {"name": name}) from None
+    stored = []
+    for upload in uploads:
+        name = upload.filename[:200] or "file"
+        if _is_pdf(upload):
+            digest = hashlib.sha256(upload.data).hexdigest()
+            await asyncio.to_thread(media.keep_document, digest, upload.data)
+            stored.append((name, "pdf", digest, len(upload.data)))
+        else:
+            photo = next(processed)
+            await asyncio.to_thread(media.save, photo)
+            stored.append((name, "image", photo.digest, len(photo.display)))
+    return stored
 
 
 async def publish(actor: Actor, new: NewAction, media: MediaStore) -> int:
@@ -92,9 +107,7 @@ async def publish(actor: Actor, new: NewAction, media: MediaStore) -> int:
         )
     if any(r["ward"] != ward["id"] for r in reports):
         raise ActionError(_("An action can only answer reports of its own ward."))
-    # Images are decoded and re-encoded: CPU work that must not hold up the event loop.
-    stored = [(u.filename[:200] or "file", *await asyncio.to_thread(_store_attachment, u, media))
-              for u in new.attachments]  # fmt: skip
+    stored = await _store_attachments(new.attachments, media)
     effective = datetime.combine(new.effective_date, time(0), tzinfo=VIETNAM) if new.effective_date else None
     async with write_transaction():
         action = GovernmentAction(

@@ -7,12 +7,12 @@ updated_before, bbox, and extensions=true for our detailed status. POST takes a 
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import httpx
 from litestar import Request, Response, Router, get, post
@@ -218,33 +218,77 @@ async def token(name: FromPath[str]) -> Response:
     return _answer(fmt, "service_requests", "request", [{"token": value, "service_request_id": code}])
 
 
-def _public_address(host: str) -> bool:
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError:
+# NAT64 (RFC 6052) carries an IPv4 address in its last 32 bits, as does the deprecated
+# IPv4-compatible form; ipaddress counts both as global whatever the IPv4 address inside.
+_EMBEDDING_IPV4 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("::/96"))
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: a site's own translator
+MEDIA_FETCH_SECONDS = 20.0
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if not address.is_global:
         return False
-    return all(ipaddress.ip_address(info[4][0]).is_global for info in infos)
+    if address.version == 4:
+        return True
+    if address in _LOCAL_NAT64:
+        return False
+    embedded = address.ipv4_mapped or address.sixtofour
+    if embedded is None and any(address in network for network in _EMBEDDING_IPV4):
+        embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return embedded is None or embedded.is_global
 
 
-async def fetch_media(url: str, allow_private: bool) -> bytes:
-    """A partner's photo by URL: http(s), public addresses only (unless allowed for a private
-    gateway), 20 MB and 10 seconds at most."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Open311Error(400, "media_url must be an http or https URL")
-    if not allow_private and not _public_address(parts.hostname):
-        raise Open311Error(400, "media_url must point to a public address")
+async def _resolve(host: str, port: int) -> list[str]:
+    """The host's addresses, looked up in the loop's executor (getaddrinfo blocks)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [info[4][0] for info in infos]
+
+
+async def _checked_address(host: str, port: int, allow_private: bool) -> str:
+    """The one address to connect to, resolved once: a second lookup by the HTTP client could
+    answer differently (DNS rebinding) and reach what the check refused."""
     try:
-        async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
-            async with http.stream("GET", url) as response:
-                if response.status_code != 200:
-                    raise Open311Error(400, f"media_url answered {response.status_code}")
-                data = b""
-                async for chunk in response.aiter_bytes():
-                    data += chunk
-                    if len(data) > MAX_UPLOAD_BYTES:
-                        raise Open311Error(400, "the photo at media_url is larger than 20 MB")
-                return data
+        addresses = await _resolve(host, port)
+    except OSError:
+        raise Open311Error(400, "media_url's host could not be found") from None
+    if not addresses or not (
+        allow_private or all(_is_public(ipaddress.ip_address(a.split("%")[0])) for a in addresses)
+    ):
+        raise Open311Error(400, "media_url must point to a public address")
+    return addresses[0]
+
+
+async def fetch_media(url: str, allow_private: bool, deadline: float = MEDIA_FETCH_SECONDS) -> bytes:
+    """A partner's photo by URL: http(s), public addresses only (unless allowed for a private
+    gateway), 20 MB and `deadline` seconds in all at most."""
+    try:
+        target = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise Open311Error(400, "media_url must be an http or https URL") from None
+    if target.scheme not in ("http", "https") or not target.host:
+        raise Open311Error(400, "media_url must be an http or https URL")
+    port = target.port or (443 if target.scheme == "https" else 80)
+    try:
+        async with asyncio.timeout(deadline):
+            address = await _checked_address(target.host, port, allow_private)
+            # The connection goes to the checked address; the Host header and, for TLS, the
+            # server name and certificate check still use the URL's host.
+            host_header = target.netloc.decode("ascii").rpartition("@")[2]
+            async with httpx.AsyncClient(timeout=deadline, follow_redirects=False) as http:
+                async with http.stream(
+                    "GET", target.copy_with(host=address), headers={"Host": host_header},
+                    extensions={"sni_hostname": target.host},
+                ) as response:  # fmt: skip
+                    if response.status_code != 200:
+                        raise Open311Error(400, f"media_url answered {response.status_code}")
+                    data = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        data += chunk
+                        if len(data) > MAX_UPLOAD_BYTES:
+                            raise Open311Error(400, "the photo at media_url is larger than 20 MB")
+                    return bytes(data)
+    except TimeoutError:
+        raise Open311Error(400, f"media_url took longer than {deadline:g} seconds to fetch") from None
     except httpx.HTTPError:
         raise Open311Error(400, "media_url could not be fetched") from None
 
