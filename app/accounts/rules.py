@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.accounts.passwords import hash_password, verify_password
 from app.accounts.people import MIN_PASSWORD
-from app.accounts.policy import Actor, Grant, Role
+from app.accounts.policy import ASSIGNABLE_ROLES, Actor, Grant, Role
 from app.platform import clock
 from app.platform.i18n import gettext as _
 from app.platform.tables import Person, StaffRole
@@ -63,7 +63,7 @@ async def ward_officers(ward_id: int) -> list[dict]:
         StaffRole.person.id.as_alias("id"), StaffRole.person.display_name.as_alias("name")
     ).where(
         StaffRole.ward == ward_id,
-        StaffRole.role.is_in([Role.OFFICER, Role.WARD_LEAD]),
+        StaffRole.role.is_in(sorted(ASSIGNABLE_ROLES)),
         StaffRole.person.is_active.eq(True),
     )
 

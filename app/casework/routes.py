@@ -9,9 +9,9 @@ from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
-from app.accounts.policy import Act, Actor, allows, may_anywhere
+from app.accounts.policy import Act, Actor, administers, allows, may_anywhere, wards_where
 from app.accounts.rules import ward_officers
 from app.casework import queue
 from app.casework import steps as casework
@@ -46,8 +46,7 @@ async def queue_page(
         return Template("staff/_queue_list.html", context=context)
     officers = []
     if context["can_assign"]:
-        ward_ids = sorted({g.ward_id for g in actor.grants if g.ward_id})
-        for ward_id in ward_ids:
+        for ward_id in sorted(wards_where(actor, Act.ASSIGN) or ()):
             officers += await ward_officers(ward_id)
     return Template("staff/queue.html", context={
         **context, "counts": await queue.counts(actor, now), "categories": await category_list(),
@@ -142,6 +141,9 @@ async def act(request: Request, code: FromPath[str], actor: NamedDependency[Acto
         updated = await casework.perform(actor, report["id"], step)
     except casework.Refused as refused:
         raise PermissionDeniedException(str(refused)) from None
+    except casework.NotNow as error:
+        return Template("staff/case.html", context=await _case_context(report, place, actor, str(error)),
+                        status_code=HTTP_409_CONFLICT)  # fmt: skip
     except (casework.CaseError, PhotoRejected) as error:
         return Template("staff/case.html", context=await _case_context(report, place, actor, str(error)),
                         status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
@@ -185,7 +187,7 @@ async def file_for_resident(request: Request, actor: NamedDependency[Actor]) -> 
 @get("/staff/outbox", include_in_schema=False)
 async def outbox_page(actor: NamedDependency[Actor]) -> Template:
     """Admins see every outbox row's delivery state: pending, sent, or failed after N tries."""
-    if not actor.is_admin:
+    if not administers(actor):
         raise PermissionDeniedException(_("Only administrators see the delivery queue."))
     counts = {
         state: await Outbox.count().where(Outbox.state == state) for state in ("pending", "sent", "failed")

@@ -15,6 +15,7 @@ from app.platform.tables import Follow, Report, Support
 from app.reporting.feedback import FeedbackError, answer, can_confirm, can_rate, rate
 from app.reporting.lookups import public_report, report_row
 from app.reporting.public import active_wards, recent_reports, report_view
+from app.reporting.submission import may_support
 from app.transparency.actions import for_report as actions_for_report
 
 
@@ -34,7 +35,8 @@ async def report_page(request: Request, code: FromPath[str]) -> Template:
 async def report_page_context(request: Request, report: dict, feedback_error: str | None = None) -> dict:
     person_id = await device_person_id(request)
     row = await Report.select().where(Report.code == report["code"]).first()
-    relation = {"following": False, "supported": False, "can_confirm": False, "can_rate": False}
+    relation = {"following": False, "supported": False, "can_confirm": False, "can_rate": False,
+                "may_support": may_support(row, person_id)}  # fmt: skip
     if person_id is not None:
         relation = {
             "following": await Follow.exists().where(Follow.person == person_id, Follow.report == row["id"]),
@@ -43,6 +45,7 @@ async def report_page_context(request: Request, report: dict, feedback_error: st
             ),
             "can_confirm": can_confirm(row, person_id),
             "can_rate": await can_rate(row, person_id),
+            "may_support": may_support(row, person_id),
         }
     return {
         "report": report,

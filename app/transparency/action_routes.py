@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
-from app.accounts.policy import GRANTS, Act, Actor
+from app.accounts.policy import Act, Actor, administers, wards_where
 from app.platform.i18n import gettext as _
 from app.platform.photos import MediaStore
 from app.platform.settings import get_settings
@@ -45,16 +45,16 @@ async def action_page(action_id: FromPath[int]) -> Template:
 
 
 async def _publishing_wards(actor: Actor) -> list[dict]:
-    if actor.is_admin:
+    ids = wards_where(actor, Act.PUBLISH)
+    if ids is None:
         return []  # admins type the ward code
-    ids = [g.ward_id for g in actor.grants if Act.PUBLISH in GRANTS[g.role] and g.ward_id]
-    return await Ward.select(Ward.code, Ward.name).where(Ward.id.is_in(ids or [0]))
+    return await Ward.select(Ward.code, Ward.name).where(Ward.id.is_in(sorted(ids) or [0]))
 
 
 @get("/staff/actions/new", include_in_schema=False)
 async def action_form(actor: NamedDependency[Actor]) -> Template:
     wards = await _publishing_wards(actor)
-    if not wards and not actor.is_admin:
+    if not wards and not administers(actor):
         raise PermissionDeniedException(_("Only ward leads publish government actions."))
     return Template("staff/action_form.html", context={"actor": actor, "wards": wards, "kinds": KINDS,
                                                        "values": {}, "error": None})  # fmt: skip
