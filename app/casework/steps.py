@@ -35,6 +35,11 @@ class NotNow(CaseError):
     """The step is not possible in the report's present status (someone else may have moved it)."""
 
 
+NOT_POSSIBLE_NOW = N_("This step is not possible in the report's present status.")
+# The steps that work a case: whoever takes one on a case nobody handles becomes its handler.
+WORKING = frozenset({Action.ACCEPT, Action.START, Action.RESOLVE})
+
+
 @dataclass(frozen=True)
 class Step:
     """One thing a staff member asks to do to a report, as it comes from a form."""
@@ -72,10 +77,10 @@ async def perform(actor: Actor, report_id: int, step: Step) -> dict:
             if not allows(actor, rule.act, place):
                 raise Refused(_("You may not do this to a report of this ward."))
             if not rule.possible(report):
-                raise NotNow(_("This step is not possible in the report's present status."))
+                raise NotNow(_(NOT_POSSIBLE_NOW))
             await rule.carry_out(actor, report, place, step)
     except IllegalTransition:  # the state machine disagreed after all: the same answer
-        raise NotNow(_("This step is not possible in the report's present status.")) from None
+        raise NotNow(_(NOT_POSSIBLE_NOW)) from None
     return await Report.select().where(Report.id == report_id).first()
 
 
@@ -91,7 +96,6 @@ async def _state(actor: Actor, report: dict, place: Place, step: Step) -> None:
         raise CaseError(_("Give the resident the reason for rejecting the report."))
     if action == Action.RESOLVE and not step.public_text.strip():
         raise CaseError(_("Tell the resident what was done."))
-    # Whoever works a case nobody handles becomes its handler, if they may handle it at all.
     if action in WORKING and report["assignee"] is None and may_be_assigned(actor, place):
         await _assign_to(report, actor.person_id, actor)
     await apply_action(
@@ -109,8 +113,6 @@ async def _state(actor: Actor, report: dict, place: Place, step: Step) -> None:
         await notify.tell(await notify.ward_staff(report["ward"]), "reopened", report["id"],
                           exclude=actor.person_id)  # fmt: skip
 
-
-WORKING = frozenset({Action.ACCEPT, Action.START, Action.RESOLVE})
 
 
 async def _reply(actor: Actor, report: dict, place: Place, step: Step) -> None:
