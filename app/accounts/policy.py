@@ -1,7 +1,9 @@
 """The one policy module: who may do what to which report, and to whose account.
 
 Every controller asks `allows(actor, act, ward)`; nothing else decides access. Scope is a
-ward for ward roles and a province for supervisors; admins may do everything.
+ward for ward roles and a province for supervisors; admins may do everything. Who may be
+given a case (`may_be_assigned`), where an actor may do something (`wards_where`), what an
+actor sees (`visible_scope`) and who administers (`administers`) are asked here too.
 """
 
 from __future__ import annotations
@@ -98,6 +100,33 @@ def may_anywhere(actor: Actor, act: Act) -> bool:
     return actor.is_admin or any(act in GRANTS[g.role] for g in actor.grants)
 
 
+def administers(actor: Actor) -> bool:
+    """System administration (the delivery queue, API keys): admins only, never a ward role."""
+    return actor.is_admin
+
+
+def wards_where(actor: Actor, act: Act) -> frozenset[int] | None:
+    """The wards where a ward role lets the actor do `act`; None for an admin (everywhere)."""
+    if actor.is_admin:
+        return None
+    return frozenset(g.ward_id for g in actor.grants if act in GRANTS[g.role] and g.ward_id is not None)
+
+
+# A case is handled by a person of its own ward who works cases: never an inspector, a clerk,
+# a supervisor of the province or an administrator without a ward role.
+ASSIGNABLE_ROLES = frozenset({Role.OFFICER, Role.WARD_LEAD})
+
+
+def may_be_assigned(person: Actor, place: Place) -> bool:
+    """Whether `person` may be the assignee (handler) of a report at `place`."""
+    return any(g.role in ASSIGNABLE_ROLES and g.ward_id == place.ward_id for g in person.grants)
+
+
+def roles_with(act: Act) -> frozenset[Role]:
+    """The roles whose grants include `act`: e.g. who signs an apology slip."""
+    return frozenset(role for role, acts in GRANTS.items() if act in acts)
+
+
 @dataclass(frozen=True)
 class Scope:
     """The wards and provinces whose reports an actor sees in the queue (None: all)."""
@@ -114,11 +143,6 @@ def visible_scope(actor: Actor) -> Scope:
     provinces = frozenset(g.province_id for g in actor.grants
                           if g.role == Role.PROVINCE_SUPERVISOR and g.province_id is not None)  # fmt: skip
     return Scope(wards, provinces)
-
-
-def wards_where(actor: Actor, act: Act) -> set[int]:
-    """The wards in which the actor's ward roles allow `act` (province roles not included)."""
-    return {g.ward_id for g in actor.grants if g.ward_id is not None and act in GRANTS[g.role]}
 
 
 @dataclass(frozen=True)

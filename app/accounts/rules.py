@@ -6,7 +6,7 @@ import asyncio
 
 from app.accounts.passwords import hash_password, verify_password
 from app.accounts.people import UserError, check_password, hash_off_loop
-from app.accounts.policy import Actor, Grant, Role
+from app.accounts.policy import ASSIGNABLE_ROLES, Actor, Grant, Role
 from app.platform import clock
 from app.platform.i18n import gettext as _
 from app.platform.tables import Person, StaffRole
@@ -69,7 +69,7 @@ async def ward_officers(ward_id: int) -> list[dict]:
         StaffRole.person.id.as_alias("id"), StaffRole.person.display_name.as_alias("name")
     ).where(
         StaffRole.ward == ward_id,
-        StaffRole.role.is_in([Role.OFFICER, Role.WARD_LEAD]),
+        StaffRole.role.is_in(sorted(ASSIGNABLE_ROLES)),
         StaffRole.person.is_active.eq(True),
     )
 

@@ -9,9 +9,9 @@ from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
-from app.accounts.policy import Act, Actor, Place, allows, may_anywhere, wards_where
+from app.accounts.policy import Act, Actor, Place, administers, allows, may_anywhere, wards_where
 from app.accounts.rules import ward_officers
 from app.casework import case_view, queue
 from app.casework import steps as casework
@@ -44,8 +44,9 @@ async def queue_page(
     if request.headers.get("hx-request"):
         return Template("staff/_queue_list.html", context=context)
     officers = []
-    for ward_id in sorted(wards_where(actor, Act.ASSIGN)):
-        officers += await ward_officers(ward_id)
+    if context["can_assign"]:
+        for ward_id in sorted(wards_where(actor, Act.ASSIGN) or ()):
+            officers += await ward_officers(ward_id)
     return Template("staff/queue.html", context={
         **context, "counts": await queue.counts(actor, now), "categories": await category_list(),
         "officers": officers,
@@ -116,6 +117,9 @@ async def act(
         updated = await casework.perform(actor, report["id"], step)
     except casework.Refused as refused:
         raise PermissionDeniedException(str(refused)) from None
+    except casework.NotNow as error:
+        context = await _case_page(report, place, actor, settings, str(error))
+        return Template("staff/case.html", context=context, status_code=HTTP_409_CONFLICT)
     except (casework.CaseError, PhotoRejected) as error:
         context = await _case_page(report, place, actor, settings, str(error))
         return Template("staff/case.html", context=context, status_code=HTTP_400_BAD_REQUEST)
@@ -156,7 +160,7 @@ async def file_for_resident(
 @get("/staff/outbox", include_in_schema=False)
 async def outbox_page(actor: NamedDependency[Actor]) -> Template:
     """Admins see every outbox row's delivery state: pending, sent, or failed after N tries."""
-    if not actor.is_admin:
+    if not administers(actor):
         raise PermissionDeniedException(_("Only administrators see the delivery queue."))
     counts, rows = await delivery_summary()
     return Template("staff/outbox.html", context={"actor": actor, "counts": counts, "rows": rows})

@@ -14,22 +14,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.accounts.policy import Role
+from app.accounts.policy import Act, roles_with
 from app.casework.steps import escalate
 from app.casework.workflow import OPEN_STATUSES, Action, IllegalTransition, Status
 from app.platform import clock
 from app.platform.db import UNIQUE_VIOLATIONS, write_transaction
 from app.platform.deadlines import deadline_for
+from app.platform.i18n import N_, in_default_language
 from app.platform.tables import Category, DeadlineMark, Report, StaffRole, Ward
 from app.reporting.reports import add_event, apply_action
 from notifications import notify
 
 CONFIRM_DAYS = 7
-AUTO_CLOSE_TEXT = "Tự động hoàn thành: người phản ánh không phản hồi trong 7 ngày."
-APOLOGY_REASON = (
-    "UBND xin lỗi ông/bà vì chưa giải quyết xong phản ánh đúng hạn đã hẹn. "
-    "Chúng tôi tiếp tục xử lý và hẹn trả kết quả vào ngày ghi dưới đây."
+# Written onto the public record in the default language (Vietnamese); English in the catalog.
+AUTO_CLOSE_TEXT = N_("Closed automatically: the reporter did not answer within 7 days.")
+APOLOGY_REASON = N_(
+    "The People's Committee apologises for not resolving your report by the promised date. "
+    "We continue working on it and will give you the result by the date below."
 )
+OVERDUE_ESCALATION = N_("Deadline missed: reported up to the province.")
+SIGNED_BY_THE_OFFICE = N_("Chairperson of the People's Committee of %(ward)s")
 
 
 @dataclass
@@ -51,12 +55,14 @@ async def _mark(report_id: int, kind: str, deadline: datetime) -> bool:
 async def _signer(ward_id: int) -> dict:
     lead = (
         await StaffRole.select(StaffRole.person.display_name, StaffRole.person.title)
-        .where(StaffRole.ward == ward_id, StaffRole.role == Role.WARD_LEAD)
+        .where(StaffRole.ward == ward_id, StaffRole.role.is_in(sorted(roles_with(Act.SIGN_APOLOGY))))
+        .order_by(StaffRole.id)
         .first()
     )
     if lead is None:  # no lead has an account yet: the slip is signed by the office
         ward = await Ward.select(Ward.name).where(Ward.id == ward_id).first()
-        return {"signer": "", "signer_title": f"Chủ tịch UBND {ward['name']}"}
+        title = in_default_language(SIGNED_BY_THE_OFFICE) % {"ward": ward["name"]}
+        return {"signer": "", "signer_title": title}
     return {"signer": lead["person.display_name"], "signer_title": lead["person.title"]}
 
 
@@ -95,16 +101,13 @@ async def _apologise_for_overdue(now: datetime) -> int:
             days = max(2, category["deadline_working_days"] or 0)
             new_deadline = deadline_for(now, working_days=days)
             await add_event(
-                report["id"], "apology", public_text=APOLOGY_REASON, at=now,
-                data={"missed": report["deadline"].isoformat(), "new_date": new_deadline.date().isoformat(),
-                      **await _signer(report["ward"])},
+                report["id"], "apology", public_text=in_default_language(APOLOGY_REASON), at=now,
+                data={"missed": report["deadline"].isoformat(), "deadline": new_deadline.isoformat(),
+                      "new_date": new_deadline.date().isoformat(), **await _signer(report["ward"])},
             )  # fmt: skip
-            await Report.update({Report.deadline: new_deadline, Report.updated_at: now}).where(
-                Report.id == report["id"]
-            )
             await notify.tell(await notify.followers(report["id"]), "apology", report["id"],
                               new_date=new_deadline.date().isoformat())  # fmt: skip
-            await escalate(report, None, "Quá hạn giải quyết: báo cáo lên cấp tỉnh.")
+            await escalate(report, None, in_default_language(OVERDUE_ESCALATION), at=now)
             done += 1
     return done
 
@@ -117,7 +120,8 @@ async def _auto_close(now: datetime) -> int:
     closed = 0
     for report in stale:
         try:
-            await apply_action(report["id"], Action.CLOSE, at=now, public_text=AUTO_CLOSE_TEXT)
+            await apply_action(report["id"], Action.CLOSE, at=now,
+                               public_text=in_default_language(AUTO_CLOSE_TEXT))  # fmt: skip
         except IllegalTransition:  # a concurrent sweep, or the reporter, was quicker
             continue
         closed += 1

@@ -4,6 +4,17 @@ received → accepted → in_progress → resolved → closed, with `rejected` (
 required) and `reopened` (a resolved or closed case goes back to work). Transfers, escalations
 and supervision notes are events that leave the status as it is, except a transfer, which
 hands the case to another ward as newly received.
+
+The rules the tests hold the machine to:
+
+- `rejected` is final: nothing leaves it. A resident who disagrees files again or complains;
+  the public reason stays on the record.
+- A duplicate is closed and final: its followers and supports have moved to the report it
+  repeats, so reopening it would split them again. A closed case that was resolved may be
+  reopened (by staff, or by the reporter answering "not fixed" while it is resolved).
+- A report is closed only from `resolved` (the reporter confirmed, or 7 days passed) or by
+  being marked a duplicate of another report.
+- Transfer and duplicate apply only to open reports (received, accepted, in progress).
 """
 
 from __future__ import annotations
@@ -52,13 +63,16 @@ class IllegalTransition(ValueError):
         self.status, self.action = status, action
 
 
-def next_status(status: Status | str, action: Action | str) -> Status:
-    status, action = Status(status), Action(action)
-    allowed_from, to = TRANSITIONS[action]
-    if status not in allowed_from:
-        raise IllegalTransition(status, action)
-    return to
+def is_allowed(status: Status | str, action: Action | str, *, duplicate: bool = False) -> bool:
+    """Whether `action` may happen to a report in `status` (`duplicate`: it repeats another)."""
+    return Status(status) in TRANSITIONS[Action(action)][0] and not duplicate
 
 
-def allowed_actions(status: Status | str) -> list[Action]:
-    return [a for a, (sources, _) in TRANSITIONS.items() if Status(status) in sources]
+def next_status(status: Status | str, action: Action | str, *, duplicate: bool = False) -> Status:
+    if not is_allowed(status, action, duplicate=duplicate):
+        raise IllegalTransition(Status(status), Action(action))
+    return TRANSITIONS[Action(action)][1]
+
+
+def allowed_actions(status: Status | str, *, duplicate: bool = False) -> list[Action]:
+    return [a for a in Action if is_allowed(status, a, duplicate=duplicate)]

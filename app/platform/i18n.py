@@ -16,7 +16,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from app.platform.settings import LANGUAGES
+from app.platform.settings import LANGUAGES, get_settings
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
@@ -52,6 +52,13 @@ def N_(message: str) -> str:
 
 def gettext(message: str) -> str:
     return translations(current_language.get()).gettext(message)
+
+
+def in_default_language(message: str) -> str:
+    """For text written onto the public record by the system (apology slips, escalations,
+    automatic closings): in the deployment's default language, whatever the language of the
+    request that happened to cause it, so the record reads the same to everyone."""
+    return translations(get_settings().default_language).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from app.platform.deadlines import deadline_for
 from app.platform.photos import ProcessedPhoto
 from app.platform.tables import Category, Photo, Province, Report, ReportEvent, Ward
 from app.reporting.codes import next_tracking_code
+from app.reporting.projection import Projection, apply, project
 
 
 @dataclass
@@ -54,13 +56,16 @@ async def create_report(new: NewReport, at: datetime | None = None) -> dict:
     ward = await Ward.select(Ward.province).where(Ward.id == new.ward_id).first()
     province = await Province.select(Province.report_prefix).where(Province.id == ward["province"]).first()
     deadline = await category_deadline(new.category_id, at)
+    created = {
+        "kind": "created", "to_status": Status.RECEIVED, "created_at": at,
+        "data": {"channel": new.channel, "ward_id": new.ward_id, "deadline": deadline.isoformat(),
+                 "photos": [p.digest for p in new.photos]},
+    }  # fmt: skip
     async with write_transaction():
         code = await next_tracking_code(province["report_prefix"], at)
         report = Report(
             code=code,
-            ward=new.ward_id,
             category=new.category_id,
-            status=Status.RECEIVED,
             description=new.description,
             lat=new.lat,
             lon=new.lon,
@@ -74,41 +79,62 @@ async def create_report(new: NewReport, at: datetime | None = None) -> dict:
             show_name=new.show_name,
             filed_by=new.filed_by_id,
             idempotency_key=new.idempotency_key,
-            deadline=deadline,
             created_at=at,
-            updated_at=at,
+            **apply(None, created).as_dict(),
         )
         await report.save()
-        await ReportEvent.insert(
-            ReportEvent(
-                report=report.id,
-                kind="created",
-                actor=new.filed_by_id or new.reporter_id,
-                to_status=Status.RECEIVED,
-                data=json.dumps({"channel": new.channel}),
-                created_at=at,
-            )
-        )
-        if new.photos:
-            await Photo.insert(
-                *[
-                    Photo(
-                        report=report.id,
-                        digest=p.digest,
-                        width=p.width,
-                        height=p.height,
-                        position=i,
-                        created_at=at,
-                    )  # fmt: skip
-                    for i, p in enumerate(new.photos)
-                ]
-            )
+        event_id = await _insert_event(report.id, created, actor_id=new.filed_by_id or new.reporter_id)
+        await _insert_photos(report.id, new.photos, stage="before", event_id=event_id, at=at)
     return await Report.select().where(Report.id == report.id).first()
 
 
-# Timestamps the projection keeps for the service index: first acknowledgement, resolution,
-# closing. A reopen clears the latter two, because the case is open again.
-_STAMPS = {Status.ACCEPTED: "acknowledged_at", Status.RESOLVED: "resolved_at", Status.CLOSED: "closed_at"}
+async def _insert_event(
+    report_id: int, event: dict, *, actor_id: int | None, from_status: str | None = None,
+    public_text: str = "", internal_note: str = "", is_public: bool = True,
+) -> int:  # fmt: skip
+    inserted = await ReportEvent.insert(
+        ReportEvent(
+            report=report_id,
+            kind=event["kind"],
+            actor=actor_id,
+            from_status=from_status,
+            to_status=event.get("to_status"),
+            public_text=public_text,
+            internal_note=internal_note,
+            is_public=is_public,
+            data=json.dumps(event["data"]),
+            created_at=event["created_at"],
+        )
+    )
+    return inserted[0]["id"]
+
+
+async def _insert_photos(report_id: int, photos, *, stage: str, event_id: int, at: datetime) -> None:
+    if photos:
+        await Photo.insert(
+            *[
+                Photo(report=report_id, event=event_id, stage=stage, digest=p.digest, width=p.width,
+                      height=p.height, position=i, created_at=at)  # fmt: skip
+                for i, p in enumerate(photos)
+            ]
+        )
+
+
+async def _append(report: dict, event: dict, **columns) -> dict:
+    """Store one event and the row the projection makes of it (inside a write transaction,
+    with `report` read under its row lock); returns the row's changed fields."""
+    before = Projection.of_row(report)
+    changes = apply(before, event).changes_from(before)
+    if changes:
+        await Report.update({getattr(Report, name): value for name, value in changes.items()}).where(
+            Report.id == report["id"]
+        )
+    event_id = await _insert_event(report["id"], event, **columns)
+    return {**changes, "event_id": event_id}
+
+
+async def _locked(report_id: int) -> dict:
+    return await for_update(Report.select().where(Report.id == report_id)).first()
 
 
 async def apply_action(
@@ -120,31 +146,23 @@ async def apply_action(
     internal_note: str = "",
     at: datetime | None = None,
     extra: dict | None = None,
+    photos: Sequence[ProcessedPhoto] = (),
 ) -> dict:
-    """Move a report through the state machine and append the event that says so."""
+    """Move a report through the state machine and append the event that says so.
+
+    `extra` is what else the step changes, in the projection's words (to_ward_id,
+    duplicate_of_id, …); `photos` are after-photos that the event carries."""
     at = at or clock.now()
     async with write_transaction():
-        report = await for_update(Report.select().where(Report.id == report_id)).first()
-        to = next_status(report["status"], action)
-        changes: dict = {Report.status: to, Report.updated_at: at}
-        if (stamp := _STAMPS.get(to)) and report[stamp] is None:
-            changes[getattr(Report, stamp)] = at
-        if Action(action) == Action.REOPEN:
-            changes.update({Report.resolved_at: None, Report.closed_at: None})
-        await Report.update(changes).where(Report.id == report_id)
-        await ReportEvent.insert(
-            ReportEvent(
-                report=report_id,
-                kind="status",
-                actor=actor_id,
-                from_status=report["status"],
-                to_status=to,
-                public_text=public_text,
-                internal_note=internal_note,
-                data=json.dumps({"action": str(action), **(extra or {})}),
-                created_at=at,
-            )
-        )
+        report = await _locked(report_id)
+        to = next_status(report["status"], action, duplicate=report["duplicate_of"] is not None)
+        data = {"action": str(action), **(extra or {})}
+        if photos:
+            data["photos"] = [p.digest for p in photos]
+        event = {"kind": "status", "to_status": to, "data": data, "created_at": at}
+        written = await _append(report, event, actor_id=actor_id, from_status=report["status"],
+                                public_text=public_text, internal_note=internal_note)  # fmt: skip
+        await _insert_photos(report_id, photos, stage="after", event_id=written["event_id"], at=at)
     return await Report.select().where(Report.id == report_id).first()
 
 
@@ -158,18 +176,23 @@ async def add_event(
     is_public: bool = True,
     data: dict | None = None,
     at: datetime | None = None,
-) -> None:
-    """An event that does not change the status: a reply, a note, an apology slip."""
-    at = at or clock.now()
-    await ReportEvent.insert(
-        ReportEvent(
-            report=report_id,
-            kind=kind,
-            actor=actor_id,
-            public_text=public_text,
-            internal_note=internal_note,
-            is_public=is_public,
-            data=json.dumps(data or {}),
-            created_at=at,
+) -> dict:
+    """An event that leaves the status as it is: a reply, a note, an assignment, an apology
+    slip with its new deadline, an escalation, a support. Returns the row's changed fields."""
+    event = {"kind": kind, "data": data or {}, "created_at": at or clock.now()}
+    async with write_transaction():
+        return await _append(await _locked(report_id), event, actor_id=actor_id, public_text=public_text,
+                             internal_note=internal_note, is_public=is_public)  # fmt: skip
+
+
+async def rebuilt(report_id: int) -> Projection:
+    """The report's row as its events alone make it."""
+    events = (
+        await ReportEvent.select(
+            ReportEvent.kind, ReportEvent.to_status, ReportEvent.data, ReportEvent.created_at
         )
+        .where(ReportEvent.report == report_id)
+        .order_by(ReportEvent.id)
+        .output(load_json=True)
     )
+    return project(events)

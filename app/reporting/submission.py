@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from geopy.distance import great_circle
 
 from app.casework.workflow import OPEN_STATUSES
+from app.platform import clock
 from app.platform.db import UNIQUE_VIOLATIONS, write_transaction
 from app.platform.i18n import gettext as _
 from app.platform.photos import MediaStore, PhotoRejected, ProcessedPhoto, process_photos
 from app.platform.tables import Category, Follow, Report, Support, Ward
 from app.reporting.addresses import match_address
-from app.reporting.reports import NewReport, create_report
+from app.reporting.reports import NewReport, add_event, create_report
 from app.reporting.routing import OutsideVietnam, locator
 from notifications import notify
 
@@ -185,18 +186,28 @@ async def submit(s: Submission, media: MediaStore, originals: MediaStore | None 
 async def follow(person_id: int, report_id: int) -> None:
     if not await Follow.exists().where(Follow.person == person_id, Follow.report == report_id):
         try:
-            await Follow.insert(Follow(person=person_id, report=report_id))
+            await Follow.insert(Follow(person=person_id, report=report_id, created_at=clock.now()))
         except UNIQUE_VIOLATIONS:  # a concurrent follow got there first; that is the goal
             pass
 
 
+def may_support(report: dict, person_id: int | None) -> bool:
+    """A "me too" is for an open report, and from someone other than its reporter."""
+    return report["status"] in OPEN_STATUSES and (person_id is None or report["reporter"] != person_id)
+
+
 async def support(person_id: int, report_id: int) -> bool:
-    """A resident's "me too": counted once, and they follow the report from then on."""
+    """A resident's "me too": counted once, and they follow the report from then on.
+    False when nothing was counted: already supported, their own report, or not open."""
+    at = clock.now()
     async with write_transaction():
-        if await Support.exists().where(Support.person == person_id, Support.report == report_id):
+        report = await Report.select(Report.status, Report.reporter).where(Report.id == report_id).first()
+        if not may_support(report, person_id) or await Support.exists().where(
+            Support.person == person_id, Support.report == report_id
+        ):
             return False
-        await Support.insert(Support(person=person_id, report=report_id))
-        await Report.update({Report.support_count: Report.support_count + 1}).where(Report.id == report_id)
+        await Support.insert(Support(person=person_id, report=report_id, created_at=at))
+        await add_event(report_id, "supported", is_public=False, data={"added": 1}, at=at)
     await follow(person_id, report_id)
     return True
 
