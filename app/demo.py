@@ -23,6 +23,7 @@ from app.casework.sweep import sweep
 from app.casework.workflow import Action
 from app.platform import clock
 from app.platform.boundaries import DEMO_BOUNDARIES, import_boundaries, read_features
+from app.platform.geo import KM_PER_DEGREE
 from app.platform.photos import MediaStore, process_photo
 from app.platform.tables import Category, GovernmentAction, Person, Province, Rating, Report, StaffRole, Ward
 from app.reporting.categories import ensure_default_categories
@@ -181,8 +182,8 @@ def _jitter(lat: float, lon: float, area_km2: float | None, rng: random.Random) 
     radius_km = math.sqrt(area_km2 or 4.0) / 3
     distance = radius_km * math.sqrt(rng.random())
     angle = rng.uniform(0, 2 * math.pi)
-    dlat = distance * math.cos(angle) / 111.32
-    dlon = distance * math.sin(angle) / (111.32 * math.cos(math.radians(lat)))
+    dlat = distance * math.cos(angle) / KM_PER_DEGREE
+    dlon = distance * math.sin(angle) / (KM_PER_DEGREE * math.cos(math.radians(lat)))
     return round(lat + dlat, 6), round(lon + dlon, 6)
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from app.platform.geo import KM_PER_DEGREE
 from app.platform.units import dataset_rows
-from app.reporting.routing import KM_PER_DEGREE, WardLocator
+from app.reporting.routing import WardLocator
 
 POINTS = 20_000
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "wards-2025.geojson"

@@ -76,14 +76,15 @@ OWN, OTHER_WARD_SAME_PROVINCE, OTHER_PROVINCE = Place(1, 10), Place(2, 10), Plac
 
 # What each role may do at its own place, written out by hand (Y yes, . no), in this order:
 COLUMNS = ("view", "view_contact", "work", "take", "assign", "reject", "transfer", "mark_duplicate",
-           "escalate", "reopen", "supervise", "publish", "sign_apology", "file_assisted")  # fmt: skip
+           "escalate", "reopen", "supervise", "publish", "sign_apology", "file_assisted",
+           "manage_accounts", "manage_keys")  # fmt: skip
 EXPECTED_GRANTS = {
-    #                      view cont work take asgn rej  trf  dup  esc  reop sup  pub  sign file
-    "officer":             "Y    Y    Y    Y    .    .    Y    Y    .    Y    .    .    .    Y",
-    "ward_lead":           "Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    Y    Y    Y",
-    "clerk":               "Y    .    .    .    .    .    .    .    .    .    .    .    .    Y",
-    "inspector":           "Y    .    .    .    .    .    .    .    .    .    Y    .    .    .",
-    "province_supervisor": "Y    Y    Y    .    Y    .    Y    .    .    Y    .    .    .    .",
+    #                      view cont work take asgn rej  trf  dup  esc  reop sup  pub  sign file acct keys
+    "officer":             "Y    Y    Y    Y    .    .    Y    Y    .    Y    .    .    .    Y    .    .",
+    "ward_lead":           "Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    Y    Y    Y    .    .",
+    "clerk":               "Y    .    .    .    .    .    .    .    .    .    .    .    .    Y    .    .",
+    "inspector":           "Y    .    .    .    .    .    .    .    .    .    Y    .    .    .    .    .",
+    "province_supervisor": "Y    Y    Y    .    Y    .    Y    .    .    Y    .    .    .    .    Y    .",
 }  # fmt: skip
 
 

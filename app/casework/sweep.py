@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 
 from app.accounts.policy import Act, roles_with
 from app.casework.steps import escalate
-from app.casework.workflow import OPEN_STATUSES, Action, IllegalTransition, Status
+from app.casework.workflow import Action, IllegalTransition, Status
 from app.platform import clock
 from app.platform.db import UNIQUE_VIOLATIONS, write_transaction
 from app.platform.deadlines import deadline_for
 from app.platform.i18n import N_, in_default_language
 from app.platform.tables import Category, DeadlineMark, Report, StaffRole, Ward
+from app.reporting.public import status_is_open
 from app.reporting.reports import add_event, apply_action
 from notifications import notify
 
@@ -69,7 +70,7 @@ async def _signer(ward_id: int) -> dict:
 async def _warn_due_soon(now: datetime) -> int:
     horizon = deadline_for(now, working_days=1)
     due = await Report.select(Report.id, Report.ward, Report.assignee, Report.deadline).where(
-        Report.status.is_in([str(s) for s in OPEN_STATUSES]),
+        status_is_open(),
         Report.deadline > now, Report.deadline <= horizon,
     )  # fmt: skip
     warned = 0
@@ -86,7 +87,7 @@ async def _warn_due_soon(now: datetime) -> int:
 async def _apologise_for_overdue(now: datetime) -> int:
     overdue = await Report.select(
         Report.id, Report.ward, Report.deadline, Report.category, Report.escalated
-    ).where(Report.status.is_in([str(s) for s in OPEN_STATUSES]), Report.deadline < now)
+    ).where(status_is_open(), Report.deadline < now)
     done = 0
     for report in overdue:
         async with write_transaction():

@@ -19,6 +19,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
+from app.platform.geo import KM_PER_DEGREE
 from app.platform.tables import Ward
 from app.reporting.routing import forget_locator
 
@@ -63,7 +64,7 @@ def read_features(path: Path) -> list[dict]:
 
 
 def _km2(area_degrees: float, lat: float) -> float:
-    return area_degrees * 111.195**2 * math.cos(math.radians(lat))
+    return area_degrees * KM_PER_DEGREE**2 * math.cos(math.radians(lat))
 
 
 def _overlaps(codes: list[str], polygons: list) -> list[str]:

@@ -24,6 +24,7 @@ import numpy as np
 import shapely
 from shapely.ops import nearest_points
 
+from app.platform.geo import KM_PER_DEGREE
 from app.platform.units import legacy_ward_points
 
 # Without polygons, a point may lie up to this many equivalent radii of its ward from the
@@ -41,7 +42,6 @@ NEAR_POLYGON_KM = 1.0
 NEIGHBOUR_KM = 0.2
 # Vietnam's extent including its island special zones; anything outside is refused at once.
 VIETNAM_BOUNDS = (7.0, 23.5, 102.0, 117.9)  # south, north, west, east
-KM_PER_DEGREE = 111.195
 # Grid cell of the polygon index: each cell lists the polygons whose bounding box touches it.
 CELL_DEGREES = 0.02
 

@@ -18,10 +18,12 @@ from geopy.distance import great_circle
 from app.casework.workflow import OPEN_STATUSES
 from app.platform import clock
 from app.platform.db import UNIQUE_VIOLATIONS, write_transaction
+from app.platform.geo import KM_PER_DEGREE
 from app.platform.i18n import gettext as _
 from app.platform.photos import MediaStore, PhotoRejected, ProcessedPhoto, process_photos
 from app.platform.tables import Category, Follow, Report, Support, Ward
 from app.reporting.addresses import match_address
+from app.reporting.public import status_is_open
 from app.reporting.reports import NewReport, add_event, create_report
 from app.reporting.routing import OutsideVietnam, locator
 from notifications import notify
@@ -216,14 +218,14 @@ async def nearby_open_reports(
     category: str, lat: float, lon: float, radius_m: int, limit: int = 5
 ) -> list[dict]:
     """Open reports of the same category within `radius_m`, nearest first."""
-    dlat = radius_m / 111_195
+    dlat = radius_m / 1000 / KM_PER_DEGREE
     dlon = dlat / max(0.1, math.cos(math.radians(lat)))
     rows = await Report.select(
         Report.id, Report.code, Report.description, Report.lat, Report.lon, Report.status,
         Report.support_count, Report.created_at,
     ).where(
         Report.category.code == category,
-        Report.status.is_in([str(s) for s in OPEN_STATUSES]),
+        status_is_open(),
         Report.lat >= lat - dlat, Report.lat <= lat + dlat,
         Report.lon >= lon - dlon, Report.lon <= lon + dlon,
     ).limit(200)  # fmt: skip
