@@ -273,10 +273,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        get_settings()
+        settings = get_settings()
     except SettingsError as error:
         print(f"gandan: configuration error: {error}", file=sys.stderr)
         return 2
+    from app.platform.i18n import use_default_language
+
+    use_default_language(settings.default_language)  # what the sweep writes on the record
     return args.func(args)
 
 

@@ -1,4 +1,4 @@
-"""The application factory: wiring only; the rules live in app/domain."""
+"""The application factory: wiring only; the rules live in each capability package."""
 
 from __future__ import annotations
 
@@ -104,6 +104,7 @@ async def _sweep_media_forever(settings: Settings) -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     i18n.compile_catalogs()
+    i18n.use_default_language(settings.default_language)
 
     @asynccontextmanager
     async def lifespan(app: Litestar):

@@ -67,14 +67,13 @@ async def test_media_sweep_removes_old_orphans_keeps_referenced_and_young_files(
     import os
     from datetime import timedelta
 
-    from app.platform import clock
     from app.platform.media_sweep import sweep_media
     from app.platform.photos import MediaStore
 
     assert (await post_report(client, photos=[("kept.jpg", jpeg())])).status_code == 201
     referenced = media_files(settings)
     assert len(referenced) == 2  # display and thumbnail of the one photo a row names
-    old = (clock.now() - timedelta(hours=25)).timestamp()
+    old = time.time() - timedelta(hours=25).total_seconds()
     orphan, young = "ab" + "0" * 62, "ab" + "1" * 62
     shard = settings.media_dir / "ab"
     shard.mkdir(parents=True, exist_ok=True)
@@ -98,13 +97,12 @@ async def test_gandan_sweep_removes_old_orphan_media(database, settings):
     import subprocess
     from datetime import timedelta
 
-    from app.platform import clock
     from tests.test_cli import GANDAN
 
     orphan = settings.media_dir / "cd" / f"{'cd' * 32}.jpg"
     orphan.parent.mkdir(parents=True, exist_ok=True)
     orphan.write_bytes(b"left behind")
-    old = (clock.now() - timedelta(hours=25)).timestamp()
+    old = time.time() - timedelta(hours=25).total_seconds()
     os.utime(orphan, (old, old))
     done = subprocess.run([GANDAN, "sweep"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -85,6 +85,13 @@ async def test_private_addresses_are_refused_in_every_form(url):
         await fetch_media(url, allow_private=False)
 
 
+@pytest.mark.parametrize("host", ["a" * 64 + ".example", "a..example"])
+async def test_a_malformed_host_name_is_a_400_not_a_500(host):
+    """Regression: the resolver raises UnicodeError, not OSError, for such names."""
+    with pytest.raises(Open311Error, match="could not be found"):
+        await fetch_media(f"http://{host}/photo.jpg", allow_private=False)
+
+
 async def test_a_public_address_behind_nat64_or_6to4_passes_the_check():
     # The check alone (the fetch itself would leave this machine): 8.8.8.8 in both forms.
     assert open311_routes._is_public(open311_routes.ipaddress.ip_address("64:ff9b::808:808"))

@@ -183,6 +183,25 @@ async def test_transfer_moves_the_report_and_duplicate_moves_followers(client, a
     assert (await client.get(f"/staff/reports/{original['code']}")).status_code == 403
 
 
+async def test_a_duplicate_points_at_an_open_report_and_never_back(client, accounts):
+    """Regression: marking A a duplicate of B and then B of A closed both, leaving nothing open;
+    and a report's own reporter was counted as supporting it when a repeat of it was merged."""
+    reporter = await resident("a")
+    original, repeat, twin = (await new_report(reporter=reporter), await new_report(),
+                              await new_report(reporter=reporter))  # fmt: skip
+    await sign_in(client, "canbo.phulien")
+    marked = await act(client, repeat["code"], "mark_duplicate", duplicate_code=original["code"])
+    assert marked.status_code == 303
+    back = await act(client, original["code"], "mark_duplicate", duplicate_code=repeat["code"])
+    assert back.status_code == 400 and "không còn đang được xử lý" in back.text
+    still = await Report.select(Report.status).where(Report.id == original["id"]).first()
+    assert still["status"] == "received"
+    # The same resident reported the twin and the original: no "me too" for their own report.
+    merged = await act(client, twin["code"], "mark_duplicate", duplicate_code=original["code"])
+    assert merged.status_code == 303
+    assert not await Support.exists().where(Support.person == reporter, Support.report == original["id"])
+
+
 async def test_clerk_files_for_a_caller_and_the_channel_is_recorded(client, accounts):
     await sign_in(client, "clerk.phulien")
     form = await client.get("/staff/file")

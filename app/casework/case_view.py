@@ -20,7 +20,7 @@ async def history(report_id: int) -> list[dict]:
             ReportEvent.actor.display_name,
         )
         .where(ReportEvent.report == report_id)
-        .order_by(ReportEvent.created_at)
+        .order_by(ReportEvent.id)
         .output(load_json=True)
     )  # fmt: skip
 

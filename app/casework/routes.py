@@ -39,14 +39,16 @@ async def queue_page(
     now = clock.now()
     chosen = queue.QueueFilter(flag=flag, status=status or None, category=category or None)
     rows = await queue.reports(actor, chosen, now)
+    # Bulk assignment is a ward lead's tool, for the officers of their own ward; supervisors
+    # and admins, who see many wards, assign case by case.
+    assigning_wards = sorted(wards_where(actor, Act.ASSIGN) or ())
     context = {"actor": actor, "rows": rows, "chosen": chosen, "flags": queue.FLAGS,
-               "can_assign": may_anywhere(actor, Act.ASSIGN)}  # fmt: skip
+               "can_assign": bool(assigning_wards)}  # fmt: skip
     if request.headers.get("hx-request"):
         return Template("staff/_queue_list.html", context=context)
     officers = []
-    if context["can_assign"]:
-        for ward_id in sorted(wards_where(actor, Act.ASSIGN) or ()):
-            officers += await ward_officers(ward_id)
+    for ward_id in assigning_wards:
+        officers += await ward_officers(ward_id)
     return Template("staff/queue.html", context={
         **context, "counts": await queue.counts(actor, now), "categories": await category_list(),
         "officers": officers,
@@ -96,8 +98,15 @@ async def act(
 ) -> Response:
     report, place = await _case(code, actor)
     form = await request.form()
+    action = form.get("action") or ""
+    if not casework.may_attempt(actor, place, action):  # before decoding any photo it brings
+        raise PermissionDeniedException(_("You may not do this to a report of this ward."))
     uploads = [u for u in (form.getall("after_photos") if "after_photos" in form else [])
                if getattr(u, "filename", None)]  # fmt: skip
+    if uploads and not casework.takes_photos(action):  # said, rather than dropped unseen
+        context = await _case_page(report, place, actor, settings, _(
+            "Photos of the work go with a change of status, such as resolving the report."))
+        return Template("staff/case.html", context=context, status_code=HTTP_400_BAD_REQUEST)
     try:
         photos = await process_photos([await upload.read() for upload in uploads])
         try:
@@ -105,7 +114,7 @@ async def act(
         except ValueError:
             assignee = None
         step = casework.Step(
-            action=form.get("action") or "", public_text=form.get("public_text") or "",
+            action=action, public_text=form.get("public_text") or "",
             internal_note=form.get("internal_note") or "",
             target_ward_code=form.get("target_ward") or "",
             duplicate_code=form.get("duplicate_code") or "", assignee_id=assignee,
@@ -117,7 +126,8 @@ async def act(
         updated = await casework.perform(actor, report["id"], step)
     except casework.Refused as refused:
         raise PermissionDeniedException(str(refused)) from None
-    except casework.NotNow as error:
+    except casework.NotNow as error:  # the report as it is now, with the steps it allows now
+        report, place = await _case(code, actor)
         context = await _case_page(report, place, actor, settings, str(error))
         return Template("staff/case.html", context=context, status_code=HTTP_409_CONFLICT)
     except (casework.CaseError, PhotoRejected) as error:

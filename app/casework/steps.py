@@ -14,12 +14,13 @@ from app.accounts.policy import Act, Actor, Place, allows, may_be_assigned
 from app.accounts.rules import load_actor
 from app.casework.workflow import OPEN_STATUSES, Action, IllegalTransition, Status, is_allowed
 from app.platform import clock
-from app.platform.db import for_update, write_transaction
+from app.platform.db import DEADLOCKS, for_update, write_transaction
 from app.platform.i18n import N_, in_default_language
 from app.platform.i18n import gettext as _
 from app.platform.photos import ProcessedPhoto
 from app.platform.tables import Follow, Person, Report, Support, Ward
 from app.reporting.reports import add_event, apply_action
+from app.reporting.submission import may_support
 from notifications import notify
 
 
@@ -79,7 +80,8 @@ async def perform(actor: Actor, report_id: int, step: Step) -> dict:
             if not rule.possible(report):
                 raise NotNow(_(NOT_POSSIBLE_NOW))
             await rule.carry_out(actor, report, place, step)
-    except IllegalTransition:  # the state machine disagreed after all: the same answer
+    except (IllegalTransition, *DEADLOCKS):  # the state machine disagreed after all, or
+        # another step on a related report (a duplicate marked both ways) won the race
         raise NotNow(_(NOT_POSSIBLE_NOW)) from None
     return await Report.select().where(Report.id == report_id).first()
 
@@ -148,13 +150,17 @@ async def _transfer(actor: Actor, report: dict, place: Place, step: Step) -> Non
 
 
 async def _mark_duplicate(actor: Actor, report: dict, place: Place, step: Step) -> None:
-    original = (
-        await Report.select(Report.id, Report.code, Report.status)
+    original = await for_update(
+        Report.select(Report.id, Report.code, Report.status, Report.reporter, Report.duplicate_of)
         .where(Report.code == step.duplicate_code.strip().upper())
-        .first()
-    )
+    ).first()
     if original is None or original["id"] == report["id"]:
         raise CaseError(_("Give the tracking code of the report this one repeats."))
+    if original["status"] not in OPEN_STATUSES or original["duplicate_of"] is not None:
+        # Following a finished report would leave its followers waiting for nothing, and
+        # pointing at a duplicate could close a circle with nothing left open.
+        raise CaseError(_("Report %(code)s is no longer being worked on: choose an open report.")
+                        % {"code": original["code"]})  # fmt: skip
     at = clock.now()
     text = in_default_language(DUPLICATE_TEXT) % {"code": original["code"]}
     repeats = {"duplicate_of_id": original["id"], "duplicate_of": original["code"]}
@@ -165,6 +171,7 @@ async def _mark_duplicate(actor: Actor, report: dict, place: Place, step: Step) 
     supporters = {
         s["person"] for s in await Support.select(Support.person).where(Support.report == report["id"])
     } | ({report["reporter"]} if report["reporter"] else set())
+    supporters = {person for person in supporters if may_support(original, person)}
     for person in movers:
         if not await Follow.exists().where(Follow.person == person, Follow.report == original["id"]):
             await Follow.insert(Follow(person=person, report=original["id"], created_at=at))
@@ -217,6 +224,11 @@ class StepRule:
     action: Action | None = None  # the state machine's action, for a step that moves the status
     statuses: frozenset[Status] = EVERY_STATUS  # for a step that does not: where it applies
 
+    @property
+    def takes_photos(self) -> bool:
+        """Photos of the work go with a step that moves the status (resolve, above all)."""
+        return self.carry_out is _state
+
     def possible(self, report: dict) -> bool:
         if self.action is not None:
             return is_allowed(report["status"], self.action, duplicate=report["duplicate_of"] is not None)
@@ -251,3 +263,16 @@ async def bulk_assign(actor: Actor, report_ids: list[int], assignee_id: int) -> 
         except (Refused, CaseError):
             continue
     return done
+
+
+def may_attempt(actor: Actor, place: Place, name: str) -> bool:
+    """Whether the policy lets the actor try this step here: checked before any costly work
+    (decoding photos) that the step would bring; `perform` checks again under the lock."""
+    if name not in STEPS:
+        return True  # `perform` answers an unknown step with its own message
+    candidates = ("assign", "take") if name == "assign" else (name,)  # assigning oneself is taking
+    return any(allows(actor, STEPS[n].act, place) for n in candidates)
+
+
+def takes_photos(name: str) -> bool:
+    return name in STEPS and STEPS[name].takes_photos

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from asyncpg.exceptions import UniqueViolationError
+from asyncpg.exceptions import DeadlockDetectedError, UniqueViolationError
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
@@ -15,6 +15,8 @@ from app.platform.tables import Province
 
 # What a unique index raises on either engine: the loser of a race sees one of these.
 UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, UniqueViolationError)
+# Two transactions that each hold a row the other wants: PostgreSQL ends one of them.
+DEADLOCKS = (DeadlockDetectedError,)
 
 
 def prepare_sqlite(settings: Settings) -> None:

@@ -16,12 +16,19 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from app.platform.settings import LANGUAGES, get_settings
+from app.platform.settings import LANGUAGES
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 
 current_language: ContextVar[str] = ContextVar("current_language", default="vi")
+# The deployment's DEFAULT_LANGUAGE, set once at start-up (create_app, the CLI).
+_record_language = LANGUAGES[0]
+
+
+def use_default_language(language: str) -> None:
+    global _record_language
+    _record_language = language
 
 
 def compile_catalogs() -> None:
@@ -58,7 +65,7 @@ def in_default_language(message: str) -> str:
     """For text written onto the public record by the system (apology slips, escalations,
     automatic closings): in the deployment's default language, whatever the language of the
     request that happened to cause it, so the record reads the same to everyone."""
-    return translations(get_settings().default_language).gettext(message)
+    return translations(_record_language).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -23,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps
 from pillow_heif import register_heif_opener
 
 from app.platform.i18n import current_language
@@ -130,7 +130,8 @@ def _opened(data: bytes) -> Image.Image:
         image = _open(data)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PhotoRejected(_("The image is too large to be a photo.")) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except Exception:  # untrusted bytes: whatever the decoder raises (OSError,
+        # struct.error, TypeError from a malformed EXIF block…) means "not a photo we can read"
         raise PhotoRejected(
             _("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")
         ) from None
@@ -155,7 +156,8 @@ def process_photo(data: bytes) -> ProcessedPhoto:
         image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PhotoRejected(_("The image is too large to be a photo.")) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except Exception:  # untrusted bytes: whatever the decoder raises (OSError,
+        # struct.error, TypeError from a malformed EXIF block…) means "not a photo we can read"
         raise PhotoRejected(
             _("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")
         ) from None

@@ -87,7 +87,8 @@ def apply(state: Projection | None, event: Mapping) -> Projection:
         raise NotProjectable("a report's first event is its `created` event")
     if kind == "supported":
         return replace(state, support_count=state.support_count + data["added"])
-    state = replace(state, updated_at=at)
+    # Never backwards: a sweep that began before a staff step may write its event after it.
+    state = replace(state, updated_at=max(state.updated_at, at))
     if kind == "status":
         to = Status(event["to_status"])
         changes: dict = {"status": to}

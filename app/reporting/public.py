@@ -235,7 +235,7 @@ async def report_view(code: str) -> dict | None:
         ReportEvent.kind, ReportEvent.from_status, ReportEvent.to_status,
         ReportEvent.public_text, ReportEvent.data, ReportEvent.created_at,
     ).where(ReportEvent.report == row["id"], ReportEvent.is_public.eq(True)).order_by(
-        ReportEvent.created_at
+        ReportEvent.id  # the order they were written, as the projection folds them
     ).output(load_json=True)  # fmt: skip
     view["timeline"] = events
     return view

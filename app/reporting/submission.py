@@ -202,14 +202,17 @@ async def support(person_id: int, report_id: int) -> bool:
     """A resident's "me too": counted once, and they follow the report from then on.
     False when nothing was counted: already supported, their own report, or not open."""
     at = clock.now()
-    async with write_transaction():
-        report = await Report.select(Report.status, Report.reporter).where(Report.id == report_id).first()
-        if not may_support(report, person_id) or await Support.exists().where(
-            Support.person == person_id, Support.report == report_id
-        ):
-            return False
-        await Support.insert(Support(person=person_id, report=report_id, created_at=at))
-        await add_event(report_id, "supported", is_public=False, data={"added": 1}, at=at)
+    try:
+        async with write_transaction():
+            report = await Report.select(Report.status, Report.reporter).where(Report.id == report_id).first()
+            if not may_support(report, person_id) or await Support.exists().where(
+                Support.person == person_id, Support.report == report_id
+            ):
+                return False
+            await Support.insert(Support(person=person_id, report=report_id, created_at=at))
+            await add_event(report_id, "supported", is_public=False, data={"added": 1}, at=at)
+    except UNIQUE_VIOLATIONS:  # a double tap's twin got there first: counted once, as it should be
+        return False
     await follow(person_id, report_id)
     return True
 

@@ -70,7 +70,7 @@ async def _store_attachments(uploads: list[Upload], media: MediaStore) -> list[t
         if rejected.number is None:
             raise ActionError(rejected.message) from None
         name = images[rejected.number - 1].filename
-        raise ActionError(_("%(name)s is neither a PDF nor an image.") % {"name": name}) from None
+        raise ActionError(f"{name}: {rejected.message}") from None
     stored = []
     for upload in uploads:
         name = upload.filename[:200] or "file"

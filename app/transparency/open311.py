@@ -126,7 +126,7 @@ async def as_requests(rows: list[dict], base_url: str, extensions: bool = False)
     for event in (
         await ReportEvent.select(ReportEvent.report, ReportEvent.public_text)
         .where(ReportEvent.report.is_in(ids), ReportEvent.is_public.eq(True), ReportEvent.public_text != "")
-        .order_by(ReportEvent.created_at)
+        .order_by(ReportEvent.id)
     ):
         notes[event["report"]] = event["public_text"]  # the latest wins
     photos = {}

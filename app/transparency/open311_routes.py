@@ -249,7 +249,7 @@ async def _checked_address(host: str, port: int, allow_private: bool) -> str:
     answer differently (DNS rebinding) and reach what the check refused."""
     try:
         addresses = await _resolve(host, port)
-    except OSError:
+    except (OSError, UnicodeError):  # a label over 63 characters or an empty one is UnicodeError
         raise Open311Error(400, "media_url's host could not be found") from None
     if not addresses or not (
         allow_private or all(_is_public(ipaddress.ip_address(a.split("%")[0])) for a in addresses)

@@ -5,8 +5,8 @@ The components, each a share between 0 and 1:
 - on time: of the reports due by now (resolved, or open past their deadline), the share
   resolved by the deadline first promised, with no apology slip;
 - acknowledged: of the reports whose first 8 working hours are over (or that were accepted
-  or answered sooner), the share accepted or answered within those 8 hours: a report filed
-  minutes ago, or on a Sunday, is not yet late and is not yet counted;
+  sooner), the share accepted within those 8 hours: a report filed minutes ago, or on a
+  Sunday, is not yet late and is not yet counted;
 - satisfaction: the average rating, 1–5 stars mapped to 0–1;
 - lasting fixes: one minus the share of resolved reports that had to be reopened.
 The index is 100 × the weighted mean of the components available (weights 40, 20, 25, 15):
