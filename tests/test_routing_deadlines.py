@@ -105,3 +105,21 @@ def test_urgent_deadlines_count_hours_around_the_clock():
     assert (deadline_for(saturday_night, hours=24) - saturday_night).total_seconds() == 86_400
     with pytest.raises(ValueError):
         deadline_for(saturday_night, working_days=2, hours=24)
+
+
+async def test_a_stale_locator_is_rebuilt_once_however_many_requests_wait(database, monkeypatch):
+    import asyncio
+
+    from app.reporting import routing
+
+    builds = []
+    real_load = routing.load_locator
+
+    async def counted_load():
+        builds.append(1)
+        return await real_load()
+
+    monkeypatch.setattr(routing, "load_locator", counted_load)
+    routing.forget_locator()
+    found = await asyncio.gather(*[routing.locator() for _ in range(8)])
+    assert len(builds) == 1 and all(f is found[0] for f in found)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -268,15 +269,25 @@ async def load_locator() -> WardLocator:
     return await asyncio.to_thread(WardLocator, rows, {b["id"]: b["boundary"] for b in bounded})
 
 
+# One reload at a time per event loop: when the cache goes stale under load, the first
+# request rebuilds (seconds, with every polygon) and the others wait for its result.
+_reloads: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _stale() -> bool:
+    return _cache is None or time.monotonic() - _cache[0] > LOCATOR_TTL_SECONDS
+
+
 async def locator() -> WardLocator:
     global _cache
-    now = time.monotonic()
-    if _cache is None or now - _cache[0] > LOCATOR_TTL_SECONDS:
-        fingerprint = await _boundaries_fingerprint()
-        if _cache is not None and _cache[1] == fingerprint:
-            _cache = (now, fingerprint, _cache[2])
-        else:
-            _cache = (now, fingerprint, await load_locator())
+    if _stale():
+        async with _reloads.setdefault(asyncio.get_running_loop(), asyncio.Lock()):
+            if _stale():  # nobody reloaded while this request waited
+                now, fingerprint = time.monotonic(), await _boundaries_fingerprint()
+                if _cache is not None and _cache[1] == fingerprint:
+                    _cache = (now, fingerprint, _cache[2])
+                else:
+                    _cache = (now, fingerprint, await load_locator())
     return _cache[2]
 
 
