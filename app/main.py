@@ -9,8 +9,10 @@ from pathlib import Path
 
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ClientException, HTTPException, InternalServerException
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
@@ -29,6 +31,7 @@ from app.platform.errors import log_server_error, server_error_message
 from app.platform.language import LanguageMiddleware
 from app.platform.media_sweep import MEDIA_SWEEP_INTERVAL_SECONDS, sweep_media
 from app.platform.photos import MAX_UPLOAD_BYTES, media_stores
+from app.platform.security_headers import SecurityHeadersMiddleware
 from app.platform.sessions import SessionConfig
 from app.platform.settings import Settings, get_settings
 from app.platform.stores import make_stores, purge_expired_sessions
@@ -161,10 +164,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[lifespan],
         middleware=[
+            DefineMiddleware(SecurityHeadersMiddleware, settings=settings),
             LanguageMiddleware(settings.default_language),
             SessionConfig(store="sessions", max_age=12 * 3600, secure=https).middleware,
         ],
         stores=stores,
+        state=State({"secure_cookies": https}),
         plugins=[make_channels(settings)],
         # Settings are read once, here, and handed to every handler that names them.
         dependencies={

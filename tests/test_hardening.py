@@ -271,3 +271,21 @@ def test_forwarded_for_names_the_client_only_behind_a_trusted_proxy(settings):
     ]
     for peer, forwarded, chosen, expected in cases:
         assert client_address(FakeConnection(peer, forwarded), chosen) == expected
+
+
+async def test_security_headers_on_pages_and_no_store_on_personal_ones(client, client_with, demo_data):
+    home = await client.get("/")
+    csp = home.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-eval" not in csp
+    assert home.headers["x-content-type-options"] == "nosniff"
+    assert home.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert "strict-transport-security" not in home.headers  # PUBLIC_URL is http here
+    assert "onclick=" not in home.text and "<script>" not in home.text
+    assert (await client.get("/login")).headers["cache-control"] == "no-store"
+    await sign_in(client, "canbo.phulien")
+    assert (await client.get("/staff/")).headers["cache-control"] == "no-store"
+    async with client_with(public_url="https://gandan.example.vn") as https:
+        assert "max-age=" in (await https.get("/")).headers["strict-transport-security"]
+        # Behind a proxy the request arrives as http: the cookies are Secure all the same.
+        supported = await https.post("/api/v1/devices", json={"fid": "f" * 20})
+        assert "secure" in supported.headers["set-cookie"].lower()
