@@ -289,3 +289,13 @@ async def test_security_headers_on_pages_and_no_store_on_personal_ones(client, c
         # Behind a proxy the request arrives as http: the cookies are Secure all the same.
         supported = await https.post("/api/v1/devices", json={"fid": "f" * 20})
         assert "secure" in supported.headers["set-cookie"].lower()
+
+
+def test_trusted_proxies_setting_is_checked(tmp_path):
+    from app.platform.settings import SettingsError, load_settings
+
+    env = {"VAR_DIR": str(tmp_path), "SECRET_KEY": "k" * 40}
+    assert load_settings({**env, "TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8"}).trusted_proxies == (
+        "127.0.0.1/32", "10.0.0.0/8")  # fmt: skip
+    with pytest.raises(SettingsError, match="TRUSTED_PROXIES"):
+        load_settings({**env, "TRUSTED_PROXIES": "the proxy"})
