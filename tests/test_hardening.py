@@ -299,3 +299,11 @@ def test_trusted_proxies_setting_is_checked(tmp_path):
         "127.0.0.1/32", "10.0.0.0/8")  # fmt: skip
     with pytest.raises(SettingsError, match="TRUSTED_PROXIES"):
         load_settings({**env, "TRUSTED_PROXIES": "the proxy"})
+
+
+async def test_one_address_guessing_at_many_accounts_is_stopped(client, demo_data):
+    from app.accounts.lockout import MAX_ADDRESS_ATTEMPTS
+
+    for i in range(MAX_ADDRESS_ATTEMPTS):
+        assert (await login_attempt(client, f"no-such-user-{i}", "guess")).status_code == 400
+    assert (await login_attempt(client, "canbo.phulien", DEMO_PASSWORD)).status_code == 429
