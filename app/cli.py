@@ -144,12 +144,15 @@ def cmd_sweep(args) -> int:
     from app.casework.sweep import sweep
     from app.platform.media_sweep import sweep_media
     from app.platform.photos import media_stores
+    from app.platform.stores import purge_expired_sessions
 
     result = _run(sweep)
     print(f"Warned of deadlines: {result.warned}. Apology slips: {result.apologised}. "
           f"Closed after 7 days: {result.auto_closed}.")  # fmt: skip
     removed = _run(lambda: sweep_media(*media_stores(get_settings())))
     print(f"Media files no report or action uses, removed: {removed}.")
+    _run(lambda: purge_expired_sessions(get_settings()))
+    print("Expired sessions removed.")
     return 0
 
 
@@ -261,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="deliver the outbox (push notifications) until stopped"
                    ).set_defaults(func=cmd_worker)  # fmt: skip
 
-    sub.add_parser("sweep", help="deadlines, apology slips, auto-closing, orphan media files, once (cron)"
+    sub.add_parser("sweep", help="deadlines, apology slips, auto-closing, orphan media, sessions, once (cron)"
                    ).set_defaults(func=cmd_sweep)  # fmt: skip
 
     bak = sub.add_parser("backup", help="write a consistent copy of the database")

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
-from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.exceptions import ClientException, HTTPException, InternalServerException
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
@@ -26,11 +27,16 @@ from app.casework.live import make_channels
 from app.casework.sweep import sweep
 from app.platform import clock, db, i18n
 from app.platform import web as platform_web
+from app.platform.errors import log_server_error, server_error_message
 from app.platform.language import LanguageMiddleware
 from app.platform.media_sweep import MEDIA_SWEEP_INTERVAL_SECONDS, sweep_media
 from app.platform.photos import MAX_UPLOAD_BYTES, media_stores
+from app.platform.security_headers import SecurityHeadersMiddleware
+from app.platform.sessions import SessionConfig
 from app.platform.settings import Settings, get_settings
-from app.platform.stores import make_stores
+from app.platform.stores import make_stores, purge_expired_sessions
+from app.platform.text import TextTooLong
+from app.platform.throttle import AttemptCounter
 from app.reporting import web as reporting_web
 from app.reporting.labels import channel_label, location_source_label, photo_stage_label
 from app.reporting.submission import MAX_PHOTOS
@@ -80,6 +86,18 @@ def _error_response(request: Request, exc: HTTPException) -> Response:
     )
 
 
+def _text_too_long(request: Request, exc: TextTooLong) -> Response:
+    return _error_response(request, ClientException(detail=str(exc)))
+
+
+def _server_error(request: Request, exc: Exception) -> Response:
+    """Every unexpected failure: its traceback logged, the person shown the id to quote."""
+    error_id = log_server_error(request, exc)
+    response = _error_response(request, InternalServerException(detail=server_error_message(error_id)))
+    response.headers["X-Error-Id"] = error_id
+    return response
+
+
 async def _sweep_forever(interval: float) -> None:
     """The deadline sweep inside the server. Every worker may run one: the sweep's marks make
     concurrent runs harmless, so no leader election is needed."""
@@ -92,12 +110,14 @@ async def _sweep_forever(interval: float) -> None:
 
 
 async def _sweep_media_forever(settings: Settings) -> None:
-    """Media files no row references, removed after their grace period; hourly is plenty."""
+    """Media files no row references, removed after their grace period, and expired sessions;
+    hourly is plenty."""
     while True:
         try:
             await sweep_media(*media_stores(settings))
+            await purge_expired_sessions(settings)
         except Exception:  # as with the deadline sweep: logged, and tried again next round
-            logger.exception("media sweep failed")
+            logger.exception("media and session sweep failed")
         await asyncio.sleep(MEDIA_SWEEP_INTERVAL_SECONDS)
 
 
@@ -133,6 +153,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     template_config = TemplateConfig(
         directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_configure_jinja
     )
+    stores = make_stores(settings)
+    attempts = AttemptCounter(stores["throttle"])  # one, so that its lock is shared
     app = Litestar(
         route_handlers=[
             *platform_web.routers(settings.media_dir),
@@ -143,19 +165,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[lifespan],
         middleware=[
+            DefineMiddleware(SecurityHeadersMiddleware, settings=settings),
             LanguageMiddleware(settings.default_language),
-            ServerSideSessionConfig(store="sessions", max_age=12 * 3600, secure=https).middleware,
+            SessionConfig(store="sessions", max_age=12 * 3600, secure=https).middleware,
         ],
-        stores=make_stores(settings),
+        stores=stores,
+        state=State({"secure_cookies": https}),
         plugins=[make_channels(settings)],
         # Settings are read once, here, and handed to every handler that names them.
         dependencies={
             "actor": Provide(provide_actor),
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+            "attempts": Provide(lambda: attempts, use_cache=True, sync_to_thread=False),
         },
         template_config=template_config,
         openapi_config=OpenAPIConfig(title="Gần Dân API", version="1", path="/schema"),
-        exception_handlers={HTTPException: _error_response},
+        exception_handlers={
+            HTTPException: _error_response,
+            TextTooLong: _text_too_long,
+            Exception: _server_error,
+        },
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="gd_csrf",

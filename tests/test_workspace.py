@@ -39,8 +39,10 @@ async def test_sign_in_wrong_password_throttling_and_sign_out(client, accounts):
         await sign_in(client, "canbo.phulien", "sai-mat-khau")
     throttled = await sign_in(client, "canbo.phulien")  # even the right password waits now
     assert throttled.status_code == 429 and "15 phút" in throttled.text
-    other = await sign_in(client, "lanhdao.phulien")  # same client address: throttled too
-    assert other.status_code == 429
+    # Another account from the same address (one ward office) has its own count; the address's
+    # own limit is larger (tests/test_hardening.py).
+    other = await sign_in(client, "lanhdao.phulien")
+    assert other.status_code == 303
 
 
 async def test_sign_in_queue_sign_out(client, accounts):

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from litestar import Request, Response, Router, get, post
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_303_SEE_OTHER,
@@ -25,10 +26,15 @@ from litestar.status_codes import (
 )
 
 from app.accounts import administration as admin
+from app.accounts.lockout import account_lock
 from app.accounts.people import UserError
 from app.accounts.policy import Act, Actor, Role, may_anywhere, may_deactivate, may_grant_admin
 from app.accounts.routes import provide_actor
+from app.platform import clock
 from app.platform.i18n import gettext as _
+from app.platform.params import Page, RowId
+from app.platform.text import LONG_TEXT, SHORT_TEXT, clean_text
+from app.platform.throttle import AttemptCounter
 
 PEOPLE = "/staff/admin/people"
 
@@ -70,9 +76,9 @@ def _common(actor: Actor) -> dict:
 
 @get("/people")
 async def people_page(
-    actor: NamedDependency[Actor], q: FromQuery[str] = "", page: FromQuery[int] = 1
+    actor: NamedDependency[Actor], q: FromQuery[str] = "", page: Page = 1
 ) -> Template:
-    people, more = await admin.list_accounts(actor, q, page)
+    people, more = await admin.list_accounts(actor, clean_text(q, SHORT_TEXT, "q"), page)
     return Template("admin/people.html", context={**_common(actor), "people": people, "more": more,
                                                   "q": q, "page": max(page, 1)})  # fmt: skip
 
@@ -91,7 +97,9 @@ async def new_person_form(actor: NamedDependency[Actor]) -> Template:
 @post("/people/new")
 async def create_person(request: Request, actor: NamedDependency[Actor]) -> Response:
     form = await request.form()
-    values = {k: form.get(k) or "" for k in ("username", "display_name", "title", "role", "scope")}
+    # Normalised here; the account rules bound each field with their own messages.
+    fields = ("username", "display_name", "title", "role", "scope")
+    values = {k: clean_text(form.get(k), LONG_TEXT, k) for k in fields}
     new = admin.NewAccount(
         username=values["username"], display_name=values["display_name"], title=values["title"],
         role=values["role"], scope_code=values["scope"], is_admin=form.get("is_admin") == "on",
@@ -108,10 +116,13 @@ async def create_person(request: Request, actor: NamedDependency[Actor]) -> Resp
 
 
 async def _person_page(actor: Actor, person_id: int, *, notice: str = "", secret: str | None = None,
-                       error: str | None = None, status: int = 200) -> Template:  # fmt: skip
+                       error: str | None = None, status: int = 200,
+                       attempts: AttemptCounter | None = None) -> Template:  # fmt: skip
     with _http_errors():
         person = await admin.profile(actor, person_id)
+    lock = await account_lock(attempts, person.username) if attempts else None
     return Template("admin/person.html", status_code=status, context={
+        "lock": lock, "lock_until": clock.now() + timedelta(seconds=lock.expires_in or 0) if lock else None,
         **_common(actor), "person": person, "entries": await admin.history(person_id),
         "choices": await admin.scope_choices(actor), "may_deactivate": may_deactivate(actor, person.account),
         "notice": admin.AUDIT_ACTIONS.get(notice), "secret": secret, "error": error,
@@ -120,9 +131,10 @@ async def _person_page(actor: Actor, person_id: int, *, notice: str = "", secret
 
 @get("/people/{person_id:int}")
 async def person_page(
-    actor: NamedDependency[Actor], person_id: FromPath[int], done: FromQuery[str] = ""
+    actor: NamedDependency[Actor], attempts: NamedDependency[AttemptCounter], person_id: RowId,
+    done: FromQuery[str] = "",
 ) -> Template:
-    return await _person_page(actor, person_id, notice=done)
+    return await _person_page(actor, person_id, notice=done, attempts=attempts)
 
 
 async def _change(actor: Actor, person_id: int, action: str, change) -> Response:
@@ -138,15 +150,16 @@ async def _change(actor: Actor, person_id: int, action: str, change) -> Response
 
 
 @post("/people/{person_id:int}/roles")
-async def grant_role(request: Request, actor: NamedDependency[Actor], person_id: FromPath[int]) -> Response:
+async def grant_role(request: Request, actor: NamedDependency[Actor], person_id: RowId) -> Response:
     form = await request.form()
-    return await _change(actor, person_id, "role_granted", lambda: admin.grant_role(
-        actor, person_id, form.get("role") or "", form.get("scope") or ""))  # fmt: skip
+    role, scope = (clean_text(form.get(k), LONG_TEXT, k) for k in ("role", "scope"))
+    return await _change(actor, person_id, "role_granted",
+                         lambda: admin.grant_role(actor, person_id, role, scope))  # fmt: skip
 
 
 @post("/people/{person_id:int}/roles/{role_id:int}/remove")
 async def remove_role(
-    actor: NamedDependency[Actor], person_id: FromPath[int], role_id: FromPath[int]
+    actor: NamedDependency[Actor], person_id: RowId, role_id: RowId
 ) -> Response:
     return await _change(actor, person_id, "role_removed",
                          lambda: admin.remove_role(actor, person_id, role_id))  # fmt: skip
@@ -154,7 +167,7 @@ async def remove_role(
 
 @post("/people/{person_id:int}/password")
 async def reset_password(
-    request: Request, actor: NamedDependency[Actor], person_id: FromPath[int]
+    request: Request, actor: NamedDependency[Actor], person_id: RowId
 ) -> Response:
     chosen = (await request.form()).get("password") or ""
     return await _change(actor, person_id, "password_reset",
@@ -162,14 +175,14 @@ async def reset_password(
 
 
 @post("/people/{person_id:int}/active")
-async def set_active(request: Request, actor: NamedDependency[Actor], person_id: FromPath[int]) -> Response:
+async def set_active(request: Request, actor: NamedDependency[Actor], person_id: RowId) -> Response:
     active = (await request.form()).get("active") == "1"
     return await _change(actor, person_id, "account_reactivated" if active else "account_deactivated",
                          lambda: admin.set_active(actor, person_id, active))  # fmt: skip
 
 
 @post("/people/{person_id:int}/admin")
-async def set_admin(request: Request, actor: NamedDependency[Actor], person_id: FromPath[int]) -> Response:
+async def set_admin(request: Request, actor: NamedDependency[Actor], person_id: RowId) -> Response:
     make_admin = (await request.form()).get("admin") == "1"
     return await _change(actor, person_id, "admin_granted" if make_admin else "admin_removed",
                          lambda: admin.set_admin(actor, person_id, make_admin))  # fmt: skip
@@ -190,7 +203,7 @@ async def keys_page(actor: NamedDependency[Actor], done: FromQuery[str] = "") ->
 
 @post("/keys", guards=[_manages_keys])
 async def issue_key(request: Request, actor: NamedDependency[Actor]) -> Template:
-    name = (await request.form()).get("name") or ""
+    name = clean_text((await request.form()).get("name"), LONG_TEXT, "name")
     try:
         key = await admin.issue_partner_key(actor, name)
     except REFUSALS as error:
@@ -199,14 +212,14 @@ async def issue_key(request: Request, actor: NamedDependency[Actor]) -> Template
 
 
 @post("/keys/{key_id:int}/revoke", guards=[_manages_keys])
-async def revoke_key(actor: NamedDependency[Actor], key_id: FromPath[int]) -> Redirect:
+async def revoke_key(actor: NamedDependency[Actor], key_id: RowId) -> Redirect:
     with _http_errors():
         await admin.revoke_key(actor, key_id)
     return Redirect("/staff/admin/keys?done=key_revoked", status_code=HTTP_303_SEE_OTHER)
 
 
 @get("/audit")
-async def audit_page(actor: NamedDependency[Actor], page: FromQuery[int] = 1) -> Template:
+async def audit_page(actor: NamedDependency[Actor], page: Page = 1) -> Template:
     entries, more = await admin.audit_entries(actor, page)
     return Template("admin/audit.html", context={**_common(actor), "entries": entries, "more": more,
                                                  "page": max(page, 1)})  # fmt: skip

@@ -22,12 +22,14 @@ async def device_person_id(request: Request) -> int | None:
 
 
 async def ensure_device_person(request: Request) -> tuple[int, list[Cookie]]:
-    """The resident behind this browser, created on first need; plus the cookie to set."""
+    """The resident behind this browser, created on first need; plus the cookie to set.
+
+    Secure whenever PUBLIC_URL is https: behind a proxy the request itself arrives as http."""
     if (person_id := await device_person_id(request)) is not None:
         return person_id, []
     token = secrets.token_urlsafe(32)
     person = Person(device_identity=token, language=request.query_params.get("lang") or "vi")
     await person.save()
     cookie = Cookie(key=DEVICE_COOKIE, value=token, max_age=TEN_YEARS, httponly=True,
-                    samesite="lax", secure=request.url.scheme == "https")  # fmt: skip
+                    samesite="lax", secure=request.app.state.secure_cookies)  # fmt: skip
     return person.id, [cookie]

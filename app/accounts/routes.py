@@ -13,13 +13,19 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_429_TOO_MANY_REQUESTS
 
+from app.accounts import lockout
 from app.accounts.people import UserError
 from app.accounts.policy import Actor
 from app.accounts.rules import authenticate, change_password, load_actor
+from app.platform.client_address import client_address
 from app.platform.i18n import gettext as _
+from app.platform.sessions import renew_session
+from app.platform.settings import Settings
+from app.platform.text import SHORT_TEXT, clean_text
+from app.platform.throttle import AttemptCounter
 
-MAX_FAILURES = 5
-WINDOW_SECONDS = 15 * 60
+KNOWN_DEVICE_COOKIE = "gd_signin"
+ONE_YEAR = 365 * 24 * 3600
 
 
 def _safe_next(target: str | None) -> str:
@@ -29,46 +35,39 @@ def _safe_next(target: str | None) -> str:
     return "/staff/"
 
 
-async def _failures(request: Request, keys: list[str]) -> int:
-    store = request.app.stores.get("throttle")
-    counts = [int(await store.get(k) or 0) for k in keys]
-    return max(counts)
-
-
-async def _record_failure(request: Request, keys: list[str]) -> None:
-    store = request.app.stores.get("throttle")
-    for key in keys:
-        await store.set(key, str(int(await store.get(key) or 0) + 1), expires_in=WINDOW_SECONDS)
-
-
 @get("/login", include_in_schema=False)
 async def login_form(next: FromQuery[str | None] = None) -> Template:  # noqa: A002
     return Template("login.html", context={"next": _safe_next(next), "error": None})
 
 
 @post("/login", include_in_schema=False)
-async def login(request: Request) -> Response:
+async def login(
+    request: Request, settings: NamedDependency[Settings], attempts: NamedDependency[AttemptCounter]
+) -> Response:
     form = await request.form()
-    username = (form.get("username") or "").strip().lower()
+    username = clean_text(form.get("username"), SHORT_TEXT, "username").lower()
     password = form.get("password") or ""
     target = _safe_next(form.get("next"))
-    client = request.client.host if request.client else "unknown"
-    keys = [f"user:{username}", f"ip:{client}"]
+    device = lockout.known_device(settings.secret_key, username, request.cookies.get(KNOWN_DEVICE_COOKIE))
 
     def again(error: str, status: int) -> Template:
         return Template("login.html", context={"next": target, "error": error, "username": username},
                         status_code=status)  # fmt: skip
 
-    if await _failures(request, keys) >= MAX_FAILURES:
+    if not await lockout.may_attempt(attempts, username, device, client_address(request, settings)):
         return again(_("Too many failed attempts. Wait 15 minutes, then try again."),
                      HTTP_429_TOO_MANY_REQUESTS)  # fmt: skip
     person_id = await authenticate(username, password)
     if person_id is None:
-        await _record_failure(request, keys)
         return again(_("The username or password is not right."), HTTP_400_BAD_REQUEST)
-    request.clear_session()
-    request.set_session({"person_id": person_id})
-    return Redirect(target, status_code=HTTP_303_SEE_OTHER)
+    await lockout.signed_in(attempts, username, device)
+    renew_session(request, {"person_id": person_id})
+    response = Redirect(target, status_code=HTTP_303_SEE_OTHER)
+    if device is None:
+        response.set_cookie(KNOWN_DEVICE_COOKIE, lockout.known_device_token(settings.secret_key, username),
+                            max_age=ONE_YEAR, httponly=True, samesite="strict", path="/login",
+                            secure=settings.public_url.startswith("https://"))  # fmt: skip
+    return response
 
 
 @post("/logout", include_in_schema=False)
@@ -121,4 +120,6 @@ async def password_change(request: Request, actor: NamedDependency[Actor]) -> Te
     except UserError as error:
         return Template("password.html", context={"actor": actor, "error": str(error), "done": False},
                         status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
+    # A new password is a change of what this session can prove: it gets a new id.
+    renew_session(request, {"person_id": actor.person_id})
     return Template("password.html", context={"actor": actor, "error": None, "done": True})

@@ -18,8 +18,10 @@ from app.casework import steps as casework
 from app.casework.live import announce_new, announce_report
 from app.platform import clock
 from app.platform.i18n import gettext as _
+from app.platform.params import parse_id
 from app.platform.photos import MediaStore, PhotoRejected, media_stores, process_photos
 from app.platform.settings import Settings
+from app.platform.text import LONG_TEXT, SHORT_TEXT, TextTooLong, clean_text
 from app.reporting.forms import read_submission
 from app.reporting.lookups import report_row
 from app.reporting.public import category_list
@@ -59,10 +61,7 @@ async def queue_page(
 async def assign_many(request: Request, actor: NamedDependency[Actor]) -> Redirect:
     form = await request.form()
     codes = form.getall("codes") if "codes" in form else []
-    try:
-        assignee = int(form.get("assignee") or "")
-    except ValueError:
-        assignee = None
+    assignee = parse_id(form.get("assignee"))
     ids = await case_view.report_ids(codes)
     if assignee is not None and ids:
         await casework.bulk_assign(actor, ids, assignee)
@@ -109,15 +108,13 @@ async def act(
         return Template("staff/case.html", context=context, status_code=HTTP_400_BAD_REQUEST)
     try:
         photos = await process_photos([await upload.read() for upload in uploads])
-        try:
-            assignee = int(form.get("assignee") or "") if form.get("assignee") else None
-        except ValueError:
-            assignee = None
         step = casework.Step(
-            action=action, public_text=form.get("public_text") or "",
-            internal_note=form.get("internal_note") or "",
-            target_ward_code=form.get("target_ward") or "",
-            duplicate_code=form.get("duplicate_code") or "", assignee_id=assignee,
+            action=clean_text(action, SHORT_TEXT, "action"),
+            public_text=clean_text(form.get("public_text"), LONG_TEXT, "public_text", multiline=True),
+            internal_note=clean_text(form.get("internal_note"), LONG_TEXT, "internal_note", multiline=True),
+            target_ward_code=clean_text(form.get("target_ward"), SHORT_TEXT, "target_ward"),
+            duplicate_code=clean_text(form.get("duplicate_code"), SHORT_TEXT, "duplicate_code"),
+            assignee_id=parse_id(form.get("assignee")),
             after_photos=tuple(photos),
         )  # fmt: skip
         media = MediaStore(settings.media_dir)
@@ -130,7 +127,7 @@ async def act(
         report, place = await _case(code, actor)
         context = await _case_page(report, place, actor, settings, str(error))
         return Template("staff/case.html", context=context, status_code=HTTP_409_CONFLICT)
-    except (casework.CaseError, PhotoRejected) as error:
+    except (casework.CaseError, PhotoRejected, TextTooLong) as error:
         context = await _case_page(report, place, actor, settings, str(error))
         return Template("staff/case.html", context=context, status_code=HTTP_400_BAD_REQUEST)
     if updated["ward"] != report["ward"]:

@@ -11,6 +11,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -43,6 +44,8 @@ class Settings:
     firebase_web_config: dict | None = None  # the web app's Firebase config, for the PWA
     open311_fetch_private: bool = False  # let Open311 media_url reach private addresses
     sweep_interval_seconds: int = 300  # the deadline sweep inside the server; 0: only by cron
+    # Reverse proxies whose X-Forwarded-For names the real client (TRUSTED_PROXIES).
+    trusted_proxies: tuple[str, ...] = ()  # addresses or networks, checked when read
 
     def link(self, path: str) -> str:
         """An absolute address on this site, from PUBLIC_URL: never from the request's Host
@@ -175,7 +178,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         if missing:
             raise SettingsError("FIREBASE_WEB_CONFIG", f"lacks {', '.join(sorted(missing))}")
 
+    try:
+        listed = [p.strip() for p in env.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+        proxies = tuple(str(ip_network(p)) for p in listed)
+    except ValueError:
+        raise SettingsError(
+            "TRUSTED_PROXIES", "must be addresses or networks separated by commas, e.g. 127.0.0.1,10.0.0.0/8"
+        ) from None
+
     return Settings(
+        trusted_proxies=proxies,
         fcm_url=fcm_url,
         public_url=public_url,
         firebase_web_config=web_config,

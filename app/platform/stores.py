@@ -15,6 +15,13 @@ from litestar.stores.redis import RedisStore
 from app.platform.settings import Settings
 
 
+async def purge_expired_sessions(settings: Settings) -> None:
+    """Expired sessions are otherwise removed only when someone presents their cookie again;
+    Redis expires its keys by itself."""
+    if not settings.redis_url:
+        await make_stores(settings)["sessions"].delete_expired()
+
+
 def make_stores(settings: Settings) -> dict[str, Store]:
     if settings.redis_url:
         root = RedisStore.with_client(url=settings.redis_url, namespace="gandan")

@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_422_UNPROC
 from app.accounts.residents import device_person_id
 from app.casework.live import announce_new
 from app.platform.i18n import gettext as _
+from app.platform.params import Offset
 from app.platform.photos import media_stores
 from app.platform.settings import Settings
 from app.reporting.filters import provide_report_filter
@@ -138,7 +139,7 @@ class ApiV1(Controller):
         self,
         report_filter: NamedDependency[ReportFilter],
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> list[dict]:
         return await list_reports(report_filter, limit=limit, offset=offset)
 

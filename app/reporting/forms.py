@@ -7,7 +7,8 @@ from litestar.datastructures import UploadFile
 
 from app.platform.i18n import gettext as _
 from app.platform.photos import MAX_UPLOAD_BYTES
-from app.reporting.submission import Submission, SubmissionError
+from app.platform.text import LONG_TEXT, SHORT_TEXT, TextTooLong, clean_text
+from app.reporting.submission import MAX_ADDRESS, MAX_NAME, Submission, SubmissionError
 
 
 def _float(form, name: str, low: float, high: float, errors: dict) -> float | None:
@@ -46,19 +47,22 @@ async def read_submission(request: Request, channel: str) -> Submission:
     if errors:
         raise SubmissionError(errors)
     key = request.headers.get("idempotency-key") or form.get("idempotency_key") or None
-    return Submission(
-        category=(form.get("category") or "").strip(),
-        description=form.get("description") or "",
-        lat=lat,
-        lon=lon,
-        location_source="map" if form.get("location_source") == "map" else "gps",
-        address=form.get("address") or "",
-        ward_code=(form.get("ward_code") or "").strip(),
-        photos=photos,
-        name=form.get("name") or "",
-        phone=form.get("phone") or "",
-        email=form.get("email") or "",
-        show_name=(form.get("show_name") or "").lower() in ("1", "on", "true", "yes"),
-        channel=channel,
-        idempotency_key=key[:100] if key else None,
-    )
+    try:
+        return Submission(
+            category=clean_text(form.get("category"), SHORT_TEXT, "category"),
+            description=clean_text(form.get("description"), LONG_TEXT, "description", multiline=True),
+            lat=lat,
+            lon=lon,
+            location_source="map" if form.get("location_source") == "map" else "gps",
+            address=clean_text(form.get("address"), MAX_ADDRESS, "address"),
+            ward_code=clean_text(form.get("ward_code"), SHORT_TEXT, "ward_code"),
+            photos=photos,
+            name=clean_text(form.get("name"), MAX_NAME, "name"),
+            phone=clean_text(form.get("phone"), SHORT_TEXT, "phone"),
+            email=clean_text(form.get("email"), SHORT_TEXT, "email"),
+            show_name=(form.get("show_name") or "").lower() in ("1", "on", "true", "yes"),
+            channel=channel,
+            idempotency_key=clean_text(key, 100, "Idempotency-Key") or None,  # the column's width
+        )
+    except TextTooLong as too_long:
+        raise SubmissionError({too_long.field: str(too_long)}) from None

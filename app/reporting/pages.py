@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from app.accounts.residents import device_person_id
 from app.platform import clock
 from app.platform.settings import Settings
+from app.platform.text import clean_text
 from app.reporting.feedback import FeedbackError, answer, rate
 from app.reporting.following import relation
 from app.reporting.lookups import public_report, report_row
@@ -47,19 +48,22 @@ async def report_page_context(
     }
 
 
+# A resident's word on how their report was handled: a paragraph, not a letter.
+MAX_COMMENT = 1000
+
+
 @post("/r/{code:str}/answer", include_in_schema=False)
 async def answer_resolution(
     request: Request, code: FromPath[str], settings: NamedDependency[Settings]
 ) -> Response:
     """The reporter confirms the fix (→ closed) or says it is not fixed (→ reopened)."""
     form = await request.form()
+    comment = clean_text(form.get("comment"), MAX_COMMENT, "comment", multiline=True)
     return await _feedback(
         request,
         settings,
         code,
-        lambda row, person: answer(
-            row, person, fixed=form.get("fixed") == "1", comment=form.get("comment") or ""
-        ),
+        lambda row, person: answer(row, person, fixed=form.get("fixed") == "1", comment=comment),
     )
 
 
@@ -72,9 +76,8 @@ async def rate_handling(
         stars = int(form.get("stars") or 0)
     except ValueError:
         stars = 0
-    return await _feedback(
-        request, settings, code, lambda row, person: rate(row, person, stars, form.get("comment") or "")
-    )
+    comment = clean_text(form.get("comment"), MAX_COMMENT, "comment", multiline=True)
+    return await _feedback(request, settings, code, lambda row, person: rate(row, person, stars, comment))
 
 
 async def _feedback(request: Request, settings: Settings, code: str, do) -> Response:

@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app.accounts.residents import device_person_id, ensure_device_person
 from app.casework.live import announce_new
+from app.platform.params import Latitude, Longitude
 from app.platform.photos import media_stores
 from app.platform.settings import Settings
 from app.reporting.following import stop_following
@@ -69,7 +70,7 @@ async def report_submit(request: Request, settings: NamedDependency[Settings]) -
 
 
 @get("/reports/ward-hint", include_in_schema=False)
-async def ward_hint(lat: FromQuery[float], lon: FromQuery[float]) -> Template:
+async def ward_hint(lat: Latitude, lon: Longitude) -> Template:
     """htmx fragment: which ward will receive a report made here, with the neighbours whose
     border is within 200 m (or, without polygons, the next-best guesses)."""
     try:
@@ -81,8 +82,8 @@ async def ward_hint(lat: FromQuery[float], lon: FromQuery[float]) -> Template:
 
 @get("/reports/nearby", include_in_schema=False)
 async def nearby(
-    lat: FromQuery[float],
-    lon: FromQuery[float],
+    lat: Latitude,
+    lon: Longitude,
     category: FromQuery[str],
     settings: NamedDependency[Settings],
 ) -> Template:

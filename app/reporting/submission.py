@@ -30,6 +30,7 @@ from notifications import notify
 
 MAX_PHOTOS = 5
 MIN_DESCRIPTION, MAX_DESCRIPTION = 5, 2000
+MAX_NAME, MAX_ADDRESS = 120, 500
 CHANNELS = ("web", "app", "counter", "hotline", "open311")
 # Counter and hotline reports are filed by staff for a caller, who may have no photo.
 CHANNELS_NEEDING_A_PHOTO = ("web", "app")
@@ -97,8 +98,8 @@ def _check_fields(s: Submission) -> tuple[dict[str, str], str]:
         errors["name"] = _("Write your name if you want it shown.")
     if s.channel not in CHANNELS:
         errors["channel"] = _("Unknown channel.")
-    if len(s.name) > 120 or len(s.address) > 500:
-        errors["name" if len(s.name) > 120 else "address"] = _("This field is too long.")
+    if len(s.name) > MAX_NAME or len(s.address) > MAX_ADDRESS:
+        errors["name" if len(s.name) > MAX_NAME else "address"] = _("This field is too long.")
     return errors, description
 
 

@@ -7,14 +7,16 @@ from datetime import date
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app.accounts.policy import Act, Actor, administers, wards_where
 from app.platform.i18n import gettext as _
+from app.platform.params import Page, RowId
 from app.platform.photos import MediaStore
 from app.platform.settings import Settings
+from app.platform.text import LONG_TEXT, SHORT_TEXT, clean_text
 from app.transparency.actions import (
     KINDS,
     ActionError,
@@ -32,9 +34,9 @@ PAGE = 30
 @get("/actions", include_in_schema=False)
 async def action_list(
     q: FromQuery[str] = "", ward: FromQuery[str | None] = None, kind: FromQuery[str | None] = None,
-    page: FromQuery[int] = 1,
+    page: Page = 1,
 ) -> Template:  # fmt: skip
-    page = max(1, page)
+    q = clean_text(q, SHORT_TEXT, "q")
     rows = await search(
         query=q, ward_code=ward or None, kind=kind or None, limit=PAGE + 1, offset=(page - 1) * PAGE
     )
@@ -45,7 +47,7 @@ async def action_list(
 
 
 @get("/actions/{action_id:int}", include_in_schema=False)
-async def action_page(action_id: FromPath[int]) -> Template:
+async def action_page(action_id: RowId) -> Template:
     action = await detail(action_id)
     if action is None:
         raise NotFoundException(_("This government action does not exist."))
@@ -83,9 +85,12 @@ async def action_publish(
     except ValueError:
         effective = None
     new = NewAction(
-        ward_code=form.get("ward") or "", kind=form.get("kind") or "", title=form.get("title") or "",
-        body=form.get("body") or "", effective_date=effective,
-        report_codes=(form.get("reports") or "").replace(";", ",").split(","), attachments=uploads,
+        ward_code=clean_text(form.get("ward"), SHORT_TEXT, "ward"),
+        kind=clean_text(form.get("kind"), SHORT_TEXT, "kind"),
+        title=clean_text(form.get("title"), SHORT_TEXT * 2, "title"),
+        body=clean_text(form.get("body"), LONG_TEXT, "body", multiline=True), effective_date=effective,
+        report_codes=clean_text(form.get("reports"), LONG_TEXT, "reports").replace(";", ",").split(","),
+        attachments=uploads,
     )  # fmt: skip
     try:
         action_id = await publish(actor, new, MediaStore(settings.media_dir))

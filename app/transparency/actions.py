@@ -30,6 +30,8 @@ KINDS = {
 }
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_ATTACHMENTS = 10
+# Decisions of the Democratic Republic onwards; far enough ahead for any plan.
+EARLIEST_EFFECTIVE, LATEST_EFFECTIVE = date(1945, 1, 1), date(2199, 12, 31)
 
 
 class ActionError(ValueError):
@@ -96,6 +98,8 @@ async def publish(actor: Actor, new: NewAction, media: MediaStore) -> int:
     title = " ".join(new.title.split())
     if not 5 <= len(title) <= 300:
         raise ActionError(_("The title needs 5 to 300 characters."))
+    if new.effective_date and not EARLIEST_EFFECTIVE <= new.effective_date <= LATEST_EFFECTIVE:
+        raise ActionError(_("The effective date must lie between 1945 and 2199."))
     if len(new.attachments) > MAX_ATTACHMENTS:
         raise ActionError(_("Attach at most 10 files."))
     codes = sorted({c.strip().upper() for c in new.report_codes if c.strip()})

@@ -12,7 +12,7 @@ import ipaddress
 import socket
 import uuid
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from litestar import Request, Response, Router, get, post
@@ -22,11 +22,13 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import FromPath
 
 from app.platform import clock
+from app.platform.errors import log_server_error, server_error_message
 from app.platform.photos import MAX_UPLOAD_BYTES, media_stores
 from app.platform.settings import Settings
+from app.platform.text import LONG_TEXT, SHORT_TEXT, TextTooLong, clean_text
 from app.reporting.filters import parse_bbox
 from app.reporting.public import ReportFilter
-from app.reporting.submission import Submission, SubmissionError, submit
+from app.reporting.submission import MAX_ADDRESS, MAX_NAME, Submission, SubmissionError, submit
 from app.transparency.open311 import (
     SPECIFICATION,
     RequestQuery,
@@ -150,6 +152,10 @@ def _datetime(params, name: str) -> datetime | None:
         raise Open311Error(400, f"{name} must be a W3C datetime, e.g. 2026-11-01T00:00:00+07:00") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=clock.VIETNAM)
+    try:
+        moment.astimezone(UTC)  # the database compares in UTC: year 1 at +07:00 is before year 1
+    except OverflowError:
+        raise Open311Error(400, f"{name} is out of range: give a date from year 2 to 9999") from None
     return moment
 
 
@@ -299,7 +305,7 @@ async def create_request(request: Request, settings: NamedDependency[Settings]) 
     form = await request.form()
     if not await key_is_valid(form.get("api_key")):
         raise Open311Error(403, "A valid api_key is required to create requests")
-    code = form.get("service_code") or ""
+    code = clean_text(form.get("service_code"), SHORT_TEXT, "service_code")
     if not code:
         raise Open311Error(400, "service_code is required")
     photos = []
@@ -313,15 +319,24 @@ async def create_request(request: Request, settings: NamedDependency[Settings]) 
         lon = float(form["long"]) if form.get("long") else None
     except ValueError:
         raise Open311Error(400, "lat and long must be numbers") from None
+    if (lat is not None and not -90 <= lat <= 90) or (lon is not None and not -180 <= lon <= 180):
+        raise Open311Error(400, "lat must be from -90 to 90 and long from -180 to 180")
     if (lat is None) != (lon is None):
         raise Open311Error(400, "give both lat and long, or address_string")
-    name = " ".join(p for p in (form.get("first_name"), form.get("last_name")) if p)
     request_token = uuid.uuid4().hex
-    submission = Submission(
-        category=code, description=form.get("description") or "", lat=lat, lon=lon,
-        address=form.get("address_string") or "", photos=photos, name=name, phone=form.get("phone") or "",
-        email=form.get("email") or "", channel="open311", idempotency_key=f"open311:{request_token}",
-    )  # fmt: skip
+    try:
+        name = " ".join(p for p in (clean_text(form.get("first_name"), MAX_NAME, "first_name"),
+                                    clean_text(form.get("last_name"), MAX_NAME, "last_name")) if p)
+        submission = Submission(
+            category=code, description=clean_text(form.get("description"), LONG_TEXT, "description",
+                                                  multiline=True),
+            lat=lat, lon=lon, address=clean_text(form.get("address_string"), MAX_ADDRESS, "address_string"),
+            photos=photos, name=name, phone=clean_text(form.get("phone"), SHORT_TEXT, "phone"),
+            email=clean_text(form.get("email"), SHORT_TEXT, "email"), channel="open311",
+            idempotency_key=f"open311:{request_token}",
+        )
+    except TextTooLong as too_long:
+        raise Open311Error(400, str(too_long)) from None
     try:
         outcome = await submit(submission, *media_stores(settings))
     except SubmissionError as error:
@@ -335,6 +350,8 @@ def _on_error(request: Request, error: Exception) -> Response:
     """Every Open311 failure answers in the spec's error format, in the asked format."""
     if isinstance(error, HTTPException):
         error = Open311Error(error.status_code, str(error.detail))
+    elif not isinstance(error, Open311Error):
+        error = Open311Error(500, server_error_message(log_server_error(request, error)))
     return _error(_fmt_of(request.url.path), error)
 
 
@@ -350,5 +367,5 @@ open311_router = Router(
         create_request,
     ],
     tags=["open311"],
-    exception_handlers={Open311Error: _on_error, HTTPException: _on_error},
+    exception_handlers={Open311Error: _on_error, HTTPException: _on_error, Exception: _on_error},
 )

@@ -1,0 +1,32 @@
+"""Request parameters with the bounds the database can hold, for every capability's routes.
+
+An id or a page number past what a column or an OFFSET can take used to reach the driver and
+come back as a 500; bounded here, it is a 400 that names the parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar.params import PathParameter, QueryParameter
+
+# PostgreSQL's `serial` ids are 32-bit; SQLite's are 64-bit. The smaller bound serves both.
+MAX_ID = 2**31 - 1
+# Far past any real list, far below an OFFSET overflow.
+MAX_PAGE = 100_000
+
+RowId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+Page = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_ID)]
+# Finite numbers in range: inf and nan fail the bounds too.
+Latitude = Annotated[float, QueryParameter(ge=-90, le=90)]
+Longitude = Annotated[float, QueryParameter(ge=-180, le=180)]
+
+
+def parse_id(raw: object) -> int | None:
+    """A row id typed into a form, or None when it is not one."""
+    try:
+        value = int(str(raw or "").strip())
+    except ValueError:
+        return None
+    return value if 1 <= value <= MAX_ID else None
