@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from litestar import Litestar, Request, Response
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
@@ -26,6 +28,7 @@ from app.casework.live import make_channels
 from app.casework.sweep import sweep
 from app.platform import clock, db, i18n
 from app.platform import web as platform_web
+from app.platform.assets import asset
 from app.platform.language import LanguageMiddleware
 from app.platform.media_sweep import MEDIA_SWEEP_INTERVAL_SECONDS, sweep_media
 from app.platform.photos import MAX_UPLOAD_BYTES, media_stores
@@ -54,6 +57,7 @@ def _configure_jinja(engine: JinjaTemplateEngine) -> None:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals["current_language"] = i18n.current_language.get
     env.globals["now"] = clock.now
+    env.globals["asset"] = asset
     for label in (status_label, event_label, channel_label, location_source_label, photo_stage_label):
         env.globals[label.__name__] = label
     env.globals["may"] = lambda actor, act: may_anywhere(actor, Act(act))
@@ -153,7 +157,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
         },
         template_config=template_config,
-        openapi_config=OpenAPIConfig(title="Gần Dân API", version="1", path="/schema"),
+        # The API's reader works without internet: ReDoc from our own static files, no web fonts.
+        openapi_config=OpenAPIConfig(title="Gần Dân API", version="1", path="/schema", render_plugins=[
+            RedocRenderPlugin(js_url=asset("vendor/redoc-2.5.2/redoc.standalone.js"), google_fonts=False,
+                              favicon='<link rel="icon" href="/favicon.ico">'),
+        ]),  # fmt: skip
+        # Pages and scripts travel compressed (Brotli, else gzip); photos already are, as JPEG.
+        compression_config=CompressionConfig(backend="brotli", exclude=["^/media/"]),
         exception_handlers={HTTPException: _error_response},
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

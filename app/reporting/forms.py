@@ -32,6 +32,10 @@ async def read_submission(request: Request, channel: str) -> Submission:
     lon = _float(form, "lon", -180, 180, errors)
     if (lat is None) != (lon is None) and "location" not in errors:
         errors["location"] = _("Give both latitude and longitude.")
+    # The phone shrinks photos before sending them, and a re-encoded JPEG has no GPS tags: the
+    # page reads them from the original and sends them alongside.
+    photo_lat = _float(form, "photo_lat", -90, 90, errors)
+    photo_lon = _float(form, "photo_lon", -180, 180, errors)
     photos: list[bytes] = []
     for upload in form.getall("photos") if "photos" in form else []:
         if not isinstance(upload, UploadFile) or not upload.filename:
@@ -55,6 +59,7 @@ async def read_submission(request: Request, channel: str) -> Submission:
         address=form.get("address") or "",
         ward_code=(form.get("ward_code") or "").strip(),
         photos=photos,
+        photo_gps=(photo_lat, photo_lon) if photo_lat is not None and photo_lon is not None else None,
         name=form.get("name") or "",
         phone=form.get("phone") or "",
         email=form.get("email") or "",

@@ -6,13 +6,16 @@ from datetime import timedelta
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app.accounts.residents import device_person_id
 from app.platform import clock
+from app.platform.i18n import gettext as _
 from app.platform.settings import Settings
+from app.reporting.codes import normalise_code
 from app.reporting.feedback import FeedbackError, answer, rate
 from app.reporting.following import relation
 from app.reporting.lookups import public_report, report_row
@@ -25,6 +28,15 @@ async def home() -> Template:
     wards = await active_wards(since=clock.now() - timedelta(days=90))
     reports = await recent_reports(limit=12)
     return Template("home.html", context={"wards": wards, "reports": reports})
+
+
+@get("/track", include_in_schema=False)
+async def track(code: FromQuery[str] = "") -> Redirect:
+    """The header's tracking-code box: the code as typed, to its receipt page."""
+    if (printed := normalise_code(code)) is None:
+        raise HTTPException(status_code=HTTP_400_BAD_REQUEST, detail=_(
+            "A tracking code looks like HP-2611-0042: letters, four digits, then the number."))  # fmt: skip
+    return Redirect(f"/r/{printed}", status_code=HTTP_303_SEE_OTHER)
 
 
 @get("/r/{code:str}", include_in_schema=False)

@@ -10,7 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app.accounts.residents import device_person_id, ensure_device_person
 from app.casework.live import announce_new
@@ -54,16 +54,25 @@ async def report_form(settings: NamedDependency[Settings]) -> Template:
 @post("/reports/new", include_in_schema=False)
 async def report_submit(request: Request, settings: NamedDependency[Settings]) -> Response:
     person_id, cookies = await ensure_device_person(request)
+    # The page's script (and its offline outbox) asks for JSON, to keep the photos it holds
+    # and to send each report once; without JavaScript the form gets a page back.
+    wants_json = "application/json" in request.headers.get("accept", "")
     try:
         submission = await read_submission(request, channel="web")
         submission.reporter_id = person_id
         outcome = await submit(submission, *media_stores(settings))
     except SubmissionError as error:
+        if wants_json:
+            return Response({"errors": error.errors}, status_code=HTTP_400_BAD_REQUEST, cookies=cookies)
         page = await report_form_page(settings, request, error)
         page.cookies = [*page.cookies, *cookies]
         return page
     if outcome.created:
         await announce_new(request, outcome.report)
+    if wants_json:
+        code = outcome.report["code"]
+        return Response({"code": code, "url": f"/r/{code}?new=1"}, cookies=cookies,
+                        status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK)  # fmt: skip
     return Redirect(f"/r/{outcome.report['code']}?new=1", status_code=HTTP_303_SEE_OTHER,
                     cookies=cookies)  # fmt: skip
 

@@ -61,6 +61,8 @@ class Submission:
     show_name: bool = False
     channel: str = "web"
     idempotency_key: str | None = None
+    # GPS tags the resident's phone read from a photo before shrinking it (which drops them).
+    photo_gps: tuple[float, float] | None = None
     reporter_id: int | None = None
     filed_by_id: int | None = None
 
@@ -116,7 +118,7 @@ async def _route(s: Submission, photos: list[ProcessedPhoto]) -> tuple[dict, flo
     """(ward row, lat, lon, location source)."""
     lat, lon, source = s.lat, s.lon, s.location_source
     if lat is None or lon is None:
-        exif = next((p.gps for p in photos if p.gps), None)
+        exif = next((p.gps for p in photos if p.gps), None) or s.photo_gps
         lat, lon, source = (*exif, "exif") if exif else (None, None, "address")
     if s.ward_code:
         ward = await Ward.select().where(Ward.code == s.ward_code).first()
