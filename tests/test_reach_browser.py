@@ -177,3 +177,27 @@ async def test_the_api_docs_render_without_internet(chromium, live_server):  # n
     await page.get_by_role("heading", name=re.compile("Gần Dân API")).first.wait_for()
     assert outside == []
     await context.close()
+
+
+AXE = __import__("pathlib").Path(__file__).parent / "assets" / "axe-core-4.11.0.min.js"
+
+
+async def test_public_pages_have_no_serious_accessibility_violations(chromium, live_server):  # noqa: F811
+    from tests.workspace_helpers import new_report
+
+    report = await new_report()
+    context = await chromium.new_context(**PHONE)
+    page = await context.new_page()
+    found = {}
+    for path in ("/", "/reports/new", f"/r/{report['code']}", "/map", "/actions", "/me/", "/offline"):
+        await page.goto(f"{live_server}{path}")
+        await page.add_script_tag(path=str(AXE))
+        violations = await page.evaluate(
+            "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
+            ".filter(v => ['critical', 'serious'].includes(v.impact))"
+            ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))"
+        )
+        if violations:
+            found[path] = violations
+    assert found == {}
+    await context.close()

@@ -1,0 +1,75 @@
+"""Reach over HTTP: compression, caching headers, fixed-name files, the tracking-code box,
+and the JSON answer the phone's outbox relies on."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.reporting.codes import normalise_code
+from tests.photos_for_tests import jpeg
+
+
+@pytest.mark.parametrize(("typed", "printed"), [
+    ("HP-2611-0042", "HP-2611-0042"),
+    ("hp-2611-0042", "HP-2611-0042"),
+    ("hp26110042", "HP-2611-0042"),
+    (" hp 2611 42 ", "HP-2611-0042"),
+    ("HN-2701-12345", "HN-2701-12345"),
+    ("2611-0042", None),
+    ("hello", None),
+    ("", None),
+])  # fmt: skip
+def test_tracking_codes_are_read_as_people_copy_them(typed, printed):
+    assert normalise_code(typed) == printed
+
+
+async def test_the_tracking_box_leads_to_the_receipt(client):
+    answer = await client.get("/track", params={"code": "hp26110042"}, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/r/HP-2611-0042"
+    refused = await client.get("/track", params={"code": "xyz"}, headers={"accept": "text/html"})
+    assert refused.status_code == 400 and "HP-2611-0042" in refused.text
+
+
+async def test_text_is_compressed_and_hashed_files_are_kept_a_year(client):
+    home = await client.get("/", headers={"accept-encoding": "br, gzip"})
+    assert home.headers["content-encoding"] == "br"
+    gzipped = await client.get("/", headers={"accept-encoding": "gzip"})
+    assert gzipped.headers["content-encoding"] == "gzip"
+    css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{10})"', home.text).group(1)
+    versioned = await client.get(css)
+    assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert (await client.get("/static/css/app.css?v=0000000000")).headers["cache-control"] == "no-cache"
+    assert (await client.get("/static/css/app.css")).headers["cache-control"] == "no-cache"
+
+
+async def test_files_browsers_ask_for_by_name(client):
+    robots = await client.get("/robots.txt")
+    assert robots.status_code == 200 and "Disallow: /staff/" in robots.text
+    for path, kind in (("/favicon.ico", b"\x00\x00\x01\x00"), ("/apple-touch-icon.png", b"\x89PNG")):
+        answer = await client.get(path)
+        assert answer.status_code == 200 and answer.content.startswith(kind), path
+    offline = await client.get("/offline")
+    assert offline.status_code == 200 and 'href="/reports/new"' in offline.text
+    home = await client.get("/")
+    assert re.search(r'<meta name="description" content="[^"]{40,}">', home.text)
+
+
+async def test_the_outbox_gets_json_errors_and_the_code(client, categories):
+    form = await client.get("/reports/new")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text).group(1)
+    headers = {"accept": "application/json", "x-csrftoken": token, "idempotency-key": "outbox-test-1"}
+    refused = await client.post("/reports/new", headers=headers, data={"category": "roads"})
+    assert refused.status_code == 400
+    assert {"photos", "description"} <= set(refused.json()["errors"])
+    fields = {"category": "roads", "description": "Ổ gà sâu giữa đường",
+              "photo_lat": "20.7916", "photo_lon": "106.636"}  # fmt: skip
+    files = {"photos": ("o-ga.jpg", jpeg(), "image/jpeg")}  # shrunk on the phone: no GPS tags left
+    first = await client.post("/reports/new", headers=headers, data=fields, files=files)
+    again = await client.post("/reports/new", headers=headers, data=fields, files=files)
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["code"] == again.json()["code"]
+    assert first.json()["url"] == f"/r/{first.json()['code']}?new=1"
+    receipt = await client.get(f"/r/{first.json()['code']}")
+    assert "Phường Phù Liễn" in receipt.text
