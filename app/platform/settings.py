@@ -43,6 +43,12 @@ class Settings:
     firebase_web_config: dict | None = None  # the web app's Firebase config, for the PWA
     open311_fetch_private: bool = False  # let Open311 media_url reach private addresses
     sweep_interval_seconds: int = 300  # the deadline sweep inside the server; 0: only by cron
+    smtp_host: str | None = None  # e-mail (the link that restores a resident's reports); off if unset
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "Gần Dân <no-reply@localhost>"
+    smtp_starttls: bool = True
 
     def link(self, path: str) -> str:
         """An absolute address on this site, from PUBLIC_URL: never from the request's Host
@@ -175,7 +181,18 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         if missing:
             raise SettingsError("FIREBASE_WEB_CONFIG", f"lacks {', '.join(sorted(missing))}")
 
+    smtp_port = _whole_number(env, "SMTP_PORT", 587, 1, 65_535, "(a TCP port)")
+    smtp_from = env.get("SMTP_FROM", "").strip() or Settings.smtp_from
+    if "@" not in smtp_from:
+        raise SettingsError("SMTP_FROM", "must be an e-mail address, e.g. Gần Dân <no-reply@gandan.vn>")
+
     return Settings(
+        smtp_host=env.get("SMTP_HOST", "").strip() or None,
+        smtp_port=smtp_port,
+        smtp_user=env.get("SMTP_USER", "").strip() or None,
+        smtp_password=env.get("SMTP_PASSWORD") or None,
+        smtp_from=smtp_from,
+        smtp_starttls=env.get("SMTP_STARTTLS", "1").strip().lower() not in ("0", "false", "no", "off"),
         fcm_url=fcm_url,
         public_url=public_url,
         firebase_web_config=web_config,
