@@ -95,11 +95,15 @@ async def _sweep_forever(interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-async def _sweep_media_forever(settings: Settings) -> None:
-    """Media files no row references, removed after their grace period; hourly is plenty."""
+async def _sweep_media_forever(settings: Settings, stores) -> None:
+    """Media files no row references, removed after their grace period, and expired photo
+    drafts and restore links (Redis expires its own); hourly is plenty."""
     while True:
         try:
             await sweep_media(*media_stores(settings))
+            for name in ("photo_drafts", "restore_links"):
+                if hasattr(store := stores.get(name), "delete_expired"):
+                    await store.delete_expired()
         except Exception:  # as with the deadline sweep: logged, and tried again next round
             logger.exception("media sweep failed")
         await asyncio.sleep(MEDIA_SWEEP_INTERVAL_SECONDS)
@@ -116,7 +120,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         tasks, sender = [], None
         if settings.sweep_interval_seconds:
             tasks.append(asyncio.create_task(_sweep_forever(settings.sweep_interval_seconds)))
-            tasks.append(asyncio.create_task(_sweep_media_forever(settings)))
+            tasks.append(asyncio.create_task(_sweep_media_forever(settings, app.stores)))
         if settings.firebase_credentials:
             sender = FirebaseSender(settings.firebase_credentials, settings.fcm_url)
             tasks.append(asyncio.create_task(run_forever(sender, settings.public_url)))

@@ -73,3 +73,25 @@ async def test_the_outbox_gets_json_errors_and_the_code(client, categories):
     assert first.json()["url"] == f"/r/{first.json()['code']}?new=1"
     receipt = await client.get(f"/r/{first.json()['code']}")
     assert "Phường Phù Liễn" in receipt.text
+
+
+async def test_without_javascript_a_refused_form_keeps_its_photos_and_names_every_problem(client, categories):
+    from app.platform.tables import Photo, Report
+
+    form = await client.get("/reports/new")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text).group(1)
+    page = {"accept": "text/html"}
+    fields = {"_csrf_token": token, "category": "roads", "lat": "200", "lon": "106.636",
+              "idempotency_key": "no-js-1"}  # fmt: skip
+    refused = await client.post("/reports/new", headers=page, data=fields,
+                                files={"photos": ("o-ga.jpg", jpeg(), "image/jpeg")})  # fmt: skip
+    assert refused.status_code == 400
+    # Both problems at once: the coordinates and the missing description.
+    assert 'id="location-error" >' in refused.text and 'id="description-error" >' in refused.text
+    drafts = re.findall(r'name="photo_draft" value="([^"]+)" checked', refused.text)
+    assert len(drafts) == 1
+    fixed = {**fields, "lat": "20.7916", "description": "Ổ gà sâu giữa đường", "photo_draft": drafts}
+    sent = await client.post("/reports/new", headers=page, data=fixed, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    report = await Report.select(Report.id).where(Report.idempotency_key == "no-js-1").first()
+    assert await Photo.count().where(Photo.report == report["id"]) == 1

@@ -7,7 +7,10 @@ from litestar.datastructures import UploadFile
 
 from app.platform.i18n import gettext as _
 from app.platform.photos import MAX_UPLOAD_BYTES
-from app.reporting.submission import Submission, SubmissionError
+from app.reporting.drafts import keep_photos, kept_photos
+from app.reporting.submission import MAX_PHOTOS, Submission
+
+PHOTO_DRAFTS = "photo_drafts"
 
 
 def _float(form, name: str, low: float, high: float, errors: dict) -> float | None:
@@ -36,7 +39,9 @@ async def read_submission(request: Request, channel: str) -> Submission:
     # page reads them from the original and sends them alongside.
     photo_lat = _float(form, "photo_lat", -90, 90, errors)
     photo_lon = _float(form, "photo_lon", -180, 180, errors)
-    photos: list[bytes] = []
+    drafts = request.app.stores.get(PHOTO_DRAFTS)
+    kept = await kept_photos(drafts, form.getall("photo_draft") if "photo_draft" in form else [])
+    photos: list[bytes] = [data for _token, data in kept]
     for upload in form.getall("photos") if "photos" in form else []:
         if not isinstance(upload, UploadFile) or not upload.filename:
             continue  # an empty file input sends a nameless part
@@ -47,8 +52,6 @@ async def read_submission(request: Request, channel: str) -> Submission:
                 "limit": MAX_UPLOAD_BYTES // 1_048_576,
             }
         photos.append(data)
-    if errors:
-        raise SubmissionError(errors)
     key = request.headers.get("idempotency-key") or form.get("idempotency_key") or None
     return Submission(
         category=(form.get("category") or "").strip(),
@@ -66,4 +69,22 @@ async def read_submission(request: Request, channel: str) -> Submission:
         show_name=(form.get("show_name") or "").lower() in ("1", "on", "true", "yes"),
         channel=channel,
         idempotency_key=key[:100] if key else None,
+        form_errors=errors,
     )
+
+
+async def photo_draft_tokens(request: Request) -> list[str]:
+    """After a refusal: the tokens of the photos this form already carried and still kept, and
+    of the ones it just uploaded, now kept as well (at most MAX_PHOTOS in all)."""
+    form = await request.form()
+    drafts = request.app.stores.get(PHOTO_DRAFTS)
+    kept = await kept_photos(drafts, form.getall("photo_draft") if "photo_draft" in form else [])
+    uploads = []
+    for upload in form.getall("photos") if "photos" in form else []:
+        if isinstance(upload, UploadFile) and upload.filename:
+            await upload.seek(0)
+            data = await upload.read(MAX_UPLOAD_BYTES + 1)
+            if len(data) <= MAX_UPLOAD_BYTES:
+                uploads.append(data)
+    room = max(0, MAX_PHOTOS - len(kept))
+    return [token for token, _data in kept] + await keep_photos(drafts, uploads[:room])

@@ -17,7 +17,7 @@ from app.casework.live import announce_new
 from app.platform.photos import media_stores
 from app.platform.settings import Settings
 from app.reporting.following import stop_following
-from app.reporting.forms import read_submission
+from app.reporting.forms import photo_draft_tokens, read_submission
 from app.reporting.lookups import report_row
 from app.reporting.public import category_list
 from app.reporting.routing import OutsideVietnam, locator
@@ -33,7 +33,7 @@ async def report_form_page(
     values = {}
     if request is not None:
         form = await request.form()
-        values = {k: form.get(k) for k in form.keys() if k != "photos"}
+        values = {k: form.get(k) for k in form.keys() if k not in ("photos", "photo_draft")}
     context = {
         "values": values,
         "errors": error.errors if error else {},
@@ -64,7 +64,8 @@ async def report_submit(request: Request, settings: NamedDependency[Settings]) -
     except SubmissionError as error:
         if wants_json:
             return Response({"errors": error.errors}, status_code=HTTP_400_BAD_REQUEST, cookies=cookies)
-        page = await report_form_page(settings, request, error)
+        kept = await photo_draft_tokens(request)
+        page = await report_form_page(settings, request, error, photo_drafts=kept)
         page.cookies = [*page.cookies, *cookies]
         return page
     if outcome.created:

@@ -175,7 +175,8 @@ function showErrors(errors) {
 
 function problems() {
   const errors = {};
-  if (!photos.length) errors.photos = text.needPhoto;
+  const keptOnServer = form.querySelectorAll("input[name=photo_draft]:checked").length;
+  if (!photos.length && !keptOnServer) errors.photos = text.needPhoto;
   if (photos.length > MAX_PHOTOS) errors.photos = text.tooMany;
   if (!category()) errors.category = text.needCategory;
   if (form.elements.description.value.trim().length < 5) errors.description = text.needDescription;
