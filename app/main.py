@@ -62,6 +62,7 @@ def _configure_jinja(engine: JinjaTemplateEngine) -> None:
         env.globals[label.__name__] = label
     env.globals["may"] = lambda actor, act: may_anywhere(actor, Act(act))
     env.filters["vn_date"] = _iso_date
+    env.filters["number"] = i18n.number
     env.filters["local"] = lambda dt, fmt="%d/%m/%Y %H:%M": dt.astimezone(clock.VIETNAM).strftime(fmt)
 
 

@@ -95,3 +95,41 @@ async def test_without_javascript_a_refused_form_keeps_its_photos_and_names_ever
     assert sent.status_code == 303, sent.text
     report = await Report.select(Report.id).where(Report.idempotency_key == "no-js-1").first()
     assert await Photo.count().where(Photo.report == report["id"]) == 1
+
+
+def test_ward_names_sort_in_vietnamese_alphabetical_order():
+    from app.platform.i18n import vietnamese_sort_key
+
+    # The order of a Vietnamese dictionary, written out by hand.
+    expected = ["An Biên", "Ân Thi", "Bình An", "Dư Hàng", "Đằng Giang", "Đông Hải", "Hạ Lý",
+                "Ô Môn", "Ơn Hòa", "Uông Bí", "Ưng Hòe", "Yên Hưng"]  # fmt: skip
+    assert sorted(reversed(expected), key=vietnamese_sort_key) == expected
+    # Tones only break ties between the same letters: ma, mà, mả, mã, má, mạ.
+    tones = ["ma", "mà", "mả", "mã", "má", "mạ"]
+    assert sorted(reversed(tones), key=vietnamese_sort_key) == tones
+
+
+def test_numbers_are_written_as_the_reader_writes_them():
+    from app.platform.i18n import current_language, number
+
+    token = current_language.set("vi")
+    try:
+        assert (number(4.5), number(1234.5, 1), number(0.873, 2)) == ("4,5", "1.234,5", "0,87")
+    finally:
+        current_language.reset(token)
+    token = current_language.set("en")
+    try:
+        assert (number(4.5), number(1234.5, 1)) == ("4.5", "1,234.5")
+    finally:
+        current_language.reset(token)
+
+
+async def test_a_province_lists_active_wards_first_and_folds_the_quiet_ones(demo_data, client):
+    page = (await client.get("/provinces/31")).text
+    table, folded = page.split('<details class="card quiet-wards">')
+    assert "Phường Phù Liễn" in table and "Phường Phù Liễn" not in folded
+    quiet = re.findall(r'<li><a href="/wards/\d+">([^<]+)</a></li>', folded)
+    assert len(quiet) > 50
+    from app.platform.i18n import vietnamese_sort_key
+
+    assert quiet == sorted(quiet, key=vietnamese_sort_key)

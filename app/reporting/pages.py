@@ -55,6 +55,7 @@ async def report_page_context(
         "feedback_error": feedback_error,
         "actions": await actions_for_report(report["code"]),
         "just_filed": request.query_params.get("new") == "1",
+        "just_rated": request.query_params.get("rated") == "1",
         "url": settings.link(f"/r/{report['code']}"),
     }
 
@@ -85,11 +86,12 @@ async def rate_handling(
     except ValueError:
         stars = 0
     return await _feedback(
-        request, settings, code, lambda row, person: rate(row, person, stars, form.get("comment") or "")
+        request, settings, code, lambda row, person: rate(row, person, stars, form.get("comment") or ""),
+        then="?rated=1#rated",
     )
 
 
-async def _feedback(request: Request, settings: Settings, code: str, do) -> Response:
+async def _feedback(request: Request, settings: Settings, code: str, do, then: str = "") -> Response:
     row = await report_row(code)
     try:
         await do(row, await device_person_id(request))
@@ -97,4 +99,4 @@ async def _feedback(request: Request, settings: Settings, code: str, do) -> Resp
         view = await report_view(row["code"])
         return Template("report.html", context=await report_page_context(request, settings, view, str(error)),
                         status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
-    return Redirect(f"/r/{row['code']}", status_code=HTTP_303_SEE_OTHER)
+    return Redirect(f"/r/{row['code']}{then}", status_code=HTTP_303_SEE_OTHER)
