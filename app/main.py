@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from litestar import Litestar, Request, Response
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ClientException, HTTPException, InternalServerException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
@@ -27,6 +29,7 @@ from app.casework.live import make_channels
 from app.casework.sweep import sweep
 from app.platform import clock, db, i18n
 from app.platform import web as platform_web
+from app.platform.assets import asset
 from app.platform.errors import log_server_error, server_error_message
 from app.platform.language import LanguageMiddleware
 from app.platform.media_sweep import MEDIA_SWEEP_INTERVAL_SECONDS, sweep_media
@@ -60,10 +63,12 @@ def _configure_jinja(engine: JinjaTemplateEngine) -> None:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals["current_language"] = i18n.current_language.get
     env.globals["now"] = clock.now
+    env.globals["asset"] = asset
     for label in (status_label, event_label, channel_label, location_source_label, photo_stage_label):
         env.globals[label.__name__] = label
     env.globals["may"] = lambda actor, act: may_anywhere(actor, Act(act))
     env.filters["vn_date"] = _iso_date
+    env.filters["number"] = i18n.number
     env.filters["local"] = lambda dt, fmt="%d/%m/%Y %H:%M": dt.astimezone(clock.VIETNAM).strftime(fmt)
 
 
@@ -109,13 +114,16 @@ async def _sweep_forever(interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-async def _sweep_media_forever(settings: Settings) -> None:
-    """Media files no row references, removed after their grace period, and expired sessions;
-    hourly is plenty."""
+async def _sweep_media_forever(settings: Settings, stores) -> None:
+    """Media files no row references, removed after their grace period; expired sessions,
+    photo drafts and restore links (Redis expires its own); hourly is plenty."""
     while True:
         try:
             await sweep_media(*media_stores(settings))
             await purge_expired_sessions(settings)
+            for name in ("photo_drafts", "restore_links"):
+                if hasattr(store := stores.get(name), "delete_expired"):
+                    await store.delete_expired()
         except Exception:  # as with the deadline sweep: logged, and tried again next round
             logger.exception("media and session sweep failed")
         await asyncio.sleep(MEDIA_SWEEP_INTERVAL_SECONDS)
@@ -133,7 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         tasks, sender = [], None
         if settings.sweep_interval_seconds:
             tasks.append(asyncio.create_task(_sweep_forever(settings.sweep_interval_seconds)))
-            tasks.append(asyncio.create_task(_sweep_media_forever(settings)))
+            tasks.append(asyncio.create_task(_sweep_media_forever(settings, app.stores)))
         if settings.firebase_credentials:
             sender = FirebaseSender(settings.firebase_credentials, settings.fcm_url)
             tasks.append(asyncio.create_task(run_forever(sender, settings.public_url)))
@@ -179,7 +187,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "attempts": Provide(lambda: attempts, use_cache=True, sync_to_thread=False),
         },
         template_config=template_config,
-        openapi_config=OpenAPIConfig(title="Gần Dân API", version="1", path="/schema"),
+        # The API's reader works without internet: ReDoc from our own static files, no web fonts.
+        openapi_config=OpenAPIConfig(title="Gần Dân API", version="1", path="/schema", render_plugins=[
+            RedocRenderPlugin(js_url=asset("vendor/redoc-2.5.2/redoc.standalone.js"), google_fonts=False,
+                              favicon='<link rel="icon" href="/favicon.ico">'),
+        ]),  # fmt: skip
+        # Pages and scripts travel compressed (Brotli, else gzip); photos already are, as JPEG.
+        compression_config=CompressionConfig(backend="brotli", exclude=["^/media/"]),
         exception_handlers={
             HTTPException: _error_response,
             TextTooLong: _text_too_long,

@@ -95,5 +95,8 @@ async def test_the_service_worker_installs_and_caches_the_shell(phone, live_serv
         " w.addEventListener('statechange', () => w.state === 'activated' && done(w.state)); }))"
     )
     assert state == "activated"
-    cached = await phone.evaluate("caches.open('gandan-v1').then(c => c.keys()).then(k => k.map(r => r.url))")
-    assert any(url.endswith("/static/css/app.css") for url in cached)
+    cached = await phone.evaluate(
+        "caches.keys().then(names => caches.open(names.find(n => n.startsWith('gandan-static-'))))"
+        ".then(c => c.keys()).then(k => k.map(r => r.url))"
+    )
+    assert any(re.search(r"/static/css/app\.css\?v=[0-9a-f]{10}$", url) for url in cached)

@@ -21,6 +21,13 @@ def test_defaults_use_sqlite_under_var_and_vietnamese(tmp_path):
     assert settings.redis_url is None and settings.firebase_credentials is None
 
 
+def test_smtp_is_off_until_a_host_is_given(tmp_path):
+    assert load_settings({"VAR_DIR": str(tmp_path)}).smtp_host is None
+    relay = load_settings({"VAR_DIR": str(tmp_path), "SMTP_HOST": "mail.example.vn", "SMTP_PORT": "25",
+                           "SMTP_STARTTLS": "0"})  # fmt: skip
+    assert (relay.smtp_host, relay.smtp_port, relay.smtp_starttls) == ("mail.example.vn", 25, False)
+
+
 def test_secret_key_is_generated_once_and_kept(tmp_path):
     first = load_settings({"VAR_DIR": str(tmp_path)}).secret_key
     second = load_settings({"VAR_DIR": str(tmp_path)}).secret_key
@@ -38,6 +45,9 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
         ("REDIS_URL", "http://localhost:6379", "redis://"),
         ("FIREBASE_CREDENTIALS", "/nonexistent/key.json", "no such file"),
         ("DEFAULT_LANGUAGE", "fr", "one of vi, en"),
+        ("SMTP_PORT", "smtp", "whole number"),
+        ("SMTP_PORT", "70000", "between 1 and 65535"),
+        ("SMTP_FROM", "Gần Dân", "must be an e-mail address"),
     ],
 )
 def test_a_bad_value_names_the_variable(tmp_path, variable, value, message):

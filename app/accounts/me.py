@@ -7,14 +7,15 @@ from typing import Literal
 
 from litestar import Request, Response, delete, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import ValidationException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 from msgspec import Struct
 
 from app.accounts import devices
-from app.accounts.residents import device_person_id, ensure_device_person
+from app.accounts.residents import device_cookie, device_person_id, ensure_device_person
+from app.accounts.restore import RestoreError, redeem_restore_link, send_restore_link
 from app.accounts.rules import is_active
 from app.platform.i18n import current_language
 from app.platform.i18n import gettext as _
@@ -39,14 +40,18 @@ async def current_person(request: Request) -> int | None:
     return await device_person_id(request)
 
 
-@get("/me/", include_in_schema=False)
-async def me_page(request: Request, settings: NamedDependency[Settings]) -> Template:
+async def _me_page(request: Request, settings: Settings, restore_error: str | None = None) -> Template:
     person = await current_person(request)
     context = {
         "reports": [],
         "inbox": [],
         "preferences": DEFAULTS,
         "push_config": settings.firebase_web_config,
+        # Staff see their work alerts; a resident sees only what applies to residents.
+        "is_staff": bool(request.session and request.session.get("person_id")),
+        "can_email": bool(settings.smtp_host),
+        "link_sent": request.query_params.get("link_sent") == "1",
+        "restore_error": restore_error,
     }
     if person is not None:
         context.update(
@@ -54,7 +59,34 @@ async def me_page(request: Request, settings: NamedDependency[Settings]) -> Temp
             inbox=await messages(person, current_language.get()),
             preferences=await get_preferences(person),
         )
-    return Template("me.html", context=context)
+    return Template("me.html", context=context, status_code=400 if restore_error else 200)
+
+
+@get("/me/", include_in_schema=False)
+async def me_page(request: Request, settings: NamedDependency[Settings]) -> Template:
+    return await _me_page(request, settings)
+
+
+@post("/me/restore-link", include_in_schema=False)
+async def me_restore_link(request: Request, settings: NamedDependency[Settings]) -> Response:
+    """E-mail this device's reports to the resident, as a link to open on another phone."""
+    form = await request.form()
+    person, cookies = await ensure_device_person(request)
+    try:
+        await send_restore_link(request.app.stores.get("restore_links"), settings, person,
+                                form.get("email") or "")  # fmt: skip
+    except RestoreError as error:
+        return await _me_page(request, settings, restore_error=str(error))
+    return Redirect("/me/?link_sent=1#restore-h", status_code=HTTP_303_SEE_OTHER, cookies=cookies)
+
+
+@get("/me/restore/{token:str}", include_in_schema=False)
+async def me_restore(request: Request, token: FromPath[str]) -> Redirect:
+    """The e-mailed link: this phone becomes the device that sent and follows those reports."""
+    device = await redeem_restore_link(request.app.stores.get("restore_links"), token)
+    if device is None:
+        raise NotFoundException(_("This link has been used or is more than a day old. Ask for a new one."))
+    return Redirect("/me/", status_code=HTTP_303_SEE_OTHER, cookies=[device_cookie(request, device)])
 
 
 @post("/me/read", include_in_schema=False)

@@ -30,6 +30,10 @@ async def ensure_device_person(request: Request) -> tuple[int, list[Cookie]]:
     token = secrets.token_urlsafe(32)
     person = Person(device_identity=token, language=request.query_params.get("lang") or "vi")
     await person.save()
-    cookie = Cookie(key=DEVICE_COOKIE, value=token, max_age=TEN_YEARS, httponly=True,
-                    samesite="lax", secure=request.app.state.secure_cookies)  # fmt: skip
-    return person.id, [cookie]
+    return person.id, [device_cookie(request, token)]
+
+
+def device_cookie(request: Request, token: str) -> Cookie:
+    """The long-lived cookie that makes this browser the resident with this device token."""
+    return Cookie(key=DEVICE_COOKIE, value=token, max_age=TEN_YEARS, httponly=True,
+                  samesite="lax", secure=request.app.state.secure_cookies)  # fmt: skip

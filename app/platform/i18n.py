@@ -7,6 +7,7 @@ renders each request in its own language.
 
 from __future__ import annotations
 
+import unicodedata
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 from app.platform.settings import LANGUAGES
@@ -99,3 +101,32 @@ def _by_preference(accept: str) -> list[str]:
         if tag.strip() and tag.strip() != "*" and quality > 0:
             weighted.append((-quality, position, tag.strip()))
     return [tag for _, _, tag in sorted(weighted)]
+
+
+def number(value: float | int, digits: int | None = None) -> str:
+    """A number as the reader writes it: 4,5 and 1.234 in Vietnamese, 4.5 and 1,234 in English."""
+    pattern = None if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(value, format=pattern, locale=current_language.get())
+
+
+# Vietnamese alphabetical order — a ă â b c d đ e ê … o ô ơ … u ư … — with the tone marks
+# (ngang, huyền, hỏi, ngã, sắc, nặng) only breaking ties; Python's default order puts "Đ"
+# after "Z" and "Ân" after "Yên".
+_LETTER_MARKS = {"\u0306": 1, "\u0302": 2, "\u031b": 3}  # breve, circumflex, horn
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def vietnamese_sort_key(text: str) -> tuple[list[tuple[str, int]], list[int]]:
+    letters: list[tuple[str, int]] = []
+    tones: list[int] = []
+    for char in unicodedata.normalize("NFD", text.casefold()):
+        if char in _LETTER_MARKS and letters:
+            letters[-1] = (letters[-1][0], _LETTER_MARKS[char])
+        elif char in _TONES:
+            tones.append(_TONES[char])
+        elif char == "đ":
+            letters.append(("d", 1))
+        else:
+            letters.append((char, 0))
+            tones.append(0)
+    return letters, tones

@@ -46,6 +46,12 @@ class Settings:
     sweep_interval_seconds: int = 300  # the deadline sweep inside the server; 0: only by cron
     # Reverse proxies whose X-Forwarded-For names the real client (TRUSTED_PROXIES).
     trusted_proxies: tuple[str, ...] = ()  # addresses or networks, checked when read
+    smtp_host: str | None = None  # e-mail (the link that restores a resident's reports); off if unset
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "Gần Dân <no-reply@localhost>"
+    smtp_starttls: bool = True
 
     def link(self, path: str) -> str:
         """An absolute address on this site, from PUBLIC_URL: never from the request's Host
@@ -186,8 +192,19 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             "TRUSTED_PROXIES", "must be addresses or networks separated by commas, e.g. 127.0.0.1,10.0.0.0/8"
         ) from None
 
+    smtp_port = _whole_number(env, "SMTP_PORT", 587, 1, 65_535, "(a TCP port)")
+    smtp_from = env.get("SMTP_FROM", "").strip() or Settings.smtp_from
+    if "@" not in smtp_from:
+        raise SettingsError("SMTP_FROM", "must be an e-mail address, e.g. Gần Dân <no-reply@gandan.vn>")
+
     return Settings(
         trusted_proxies=proxies,
+        smtp_host=env.get("SMTP_HOST", "").strip() or None,
+        smtp_port=smtp_port,
+        smtp_user=env.get("SMTP_USER", "").strip() or None,
+        smtp_password=env.get("SMTP_PASSWORD") or None,
+        smtp_from=smtp_from,
+        smtp_starttls=env.get("SMTP_STARTTLS", "1").strip().lower() not in ("0", "false", "no", "off"),
         fcm_url=fcm_url,
         public_url=public_url,
         firebase_web_config=web_config,

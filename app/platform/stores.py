@@ -25,8 +25,14 @@ async def purge_expired_sessions(settings: Settings) -> None:
 def make_stores(settings: Settings) -> dict[str, Store]:
     if settings.redis_url:
         root = RedisStore.with_client(url=settings.redis_url, namespace="gandan")
-        return {"sessions": root.with_namespace("sessions"), "throttle": root.with_namespace("throttle")}
+        return {"sessions": root.with_namespace("sessions"), "throttle": root.with_namespace("throttle"),
+                "restore_links": root.with_namespace("restore_links"),
+                "photo_drafts": root.with_namespace("photo_drafts")}  # fmt: skip
     return {
         "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),
         "throttle": MemoryStore(),
+        # Links e-mailed to residents, valid a day: on disk, so every worker can redeem them.
+        "restore_links": FileStore(settings.var_dir / "restore_links", create_directories=True),
+        # Photos of a refused form, kept two hours so they need not be chosen again.
+        "photo_drafts": FileStore(settings.var_dir / "photo_drafts", create_directories=True),
     }

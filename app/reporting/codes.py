@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from app.platform.clock import VIETNAM
@@ -25,3 +26,14 @@ async def next_tracking_code(prefix: str, at: datetime) -> str:
         key,
     )
     return f"{key}-{rows[0]['last_value']:04d}"
+
+
+def normalise_code(typed: str) -> str | None:
+    """A code as someone copies it from paper — lower case, spaces, dashes left out
+    ("hp 2611 42", "hp26110042") — in its printed form, HP-2611-0042; None if it cannot be one."""
+    compact = re.sub(r"[^A-Z0-9]", "", typed.upper())[:20]
+    match = re.fullmatch(r"([A-Z]{1,4})(\d{4})(\d{1,6})", compact)
+    if not match:
+        return None
+    prefix, month, number = match.groups()
+    return f"{prefix}-{month}-{int(number):04d}"

@@ -6,14 +6,17 @@ from datetime import timedelta
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app.accounts.residents import device_person_id
 from app.platform import clock
+from app.platform.i18n import gettext as _
 from app.platform.settings import Settings
 from app.platform.text import clean_text
+from app.reporting.codes import normalise_code
 from app.reporting.feedback import FeedbackError, answer, rate
 from app.reporting.following import relation
 from app.reporting.lookups import public_report, report_row
@@ -26,6 +29,15 @@ async def home() -> Template:
     wards = await active_wards(since=clock.now() - timedelta(days=90))
     reports = await recent_reports(limit=12)
     return Template("home.html", context={"wards": wards, "reports": reports})
+
+
+@get("/track", include_in_schema=False)
+async def track(code: FromQuery[str] = "") -> Redirect:
+    """The header's tracking-code box: the code as typed, to its receipt page."""
+    if (printed := normalise_code(code)) is None:
+        raise HTTPException(status_code=HTTP_400_BAD_REQUEST, detail=_(
+            "A tracking code looks like HP-2611-0042: letters, four digits, then the number."))  # fmt: skip
+    return Redirect(f"/r/{printed}", status_code=HTTP_303_SEE_OTHER)
 
 
 @get("/r/{code:str}", include_in_schema=False)
@@ -44,6 +56,7 @@ async def report_page_context(
         "feedback_error": feedback_error,
         "actions": await actions_for_report(report["code"]),
         "just_filed": request.query_params.get("new") == "1",
+        "just_rated": request.query_params.get("rated") == "1",
         "url": settings.link(f"/r/{report['code']}"),
     }
 
@@ -77,10 +90,12 @@ async def rate_handling(
     except ValueError:
         stars = 0
     comment = clean_text(form.get("comment"), MAX_COMMENT, "comment", multiline=True)
-    return await _feedback(request, settings, code, lambda row, person: rate(row, person, stars, comment))
+    return await _feedback(
+        request, settings, code, lambda row, person: rate(row, person, stars, comment), then="?rated=1#rated"
+    )
 
 
-async def _feedback(request: Request, settings: Settings, code: str, do) -> Response:
+async def _feedback(request: Request, settings: Settings, code: str, do, then: str = "") -> Response:
     row = await report_row(code)
     try:
         await do(row, await device_person_id(request))
@@ -88,4 +103,4 @@ async def _feedback(request: Request, settings: Settings, code: str, do) -> Resp
         view = await report_view(row["code"])
         return Template("report.html", context=await report_page_context(request, settings, view, str(error)),
                         status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
-    return Redirect(f"/r/{row['code']}", status_code=HTTP_303_SEE_OTHER)
+    return Redirect(f"/r/{row['code']}{then}", status_code=HTTP_303_SEE_OTHER)

@@ -10,7 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app.accounts.residents import device_person_id, ensure_device_person
 from app.casework.live import announce_new
@@ -18,7 +18,7 @@ from app.platform.params import Latitude, Longitude
 from app.platform.photos import media_stores
 from app.platform.settings import Settings
 from app.reporting.following import stop_following
-from app.reporting.forms import read_submission
+from app.reporting.forms import photo_draft_tokens, read_submission
 from app.reporting.lookups import report_row
 from app.reporting.public import category_list
 from app.reporting.routing import OutsideVietnam, locator
@@ -34,7 +34,7 @@ async def report_form_page(
     values = {}
     if request is not None:
         form = await request.form()
-        values = {k: form.get(k) for k in form.keys() if k != "photos"}
+        values = {k: form.get(k) for k in form.keys() if k not in ("photos", "photo_draft")}
     context = {
         "values": values,
         "errors": error.errors if error else {},
@@ -55,16 +55,26 @@ async def report_form(settings: NamedDependency[Settings]) -> Template:
 @post("/reports/new", include_in_schema=False)
 async def report_submit(request: Request, settings: NamedDependency[Settings]) -> Response:
     person_id, cookies = await ensure_device_person(request)
+    # The page's script (and its offline outbox) asks for JSON, to keep the photos it holds
+    # and to send each report once; without JavaScript the form gets a page back.
+    wants_json = "application/json" in request.headers.get("accept", "")
     try:
         submission = await read_submission(request, channel="web")
         submission.reporter_id = person_id
         outcome = await submit(submission, *media_stores(settings))
     except SubmissionError as error:
-        page = await report_form_page(settings, request, error)
+        if wants_json:
+            return Response({"errors": error.errors}, status_code=HTTP_400_BAD_REQUEST, cookies=cookies)
+        kept = await photo_draft_tokens(request)
+        page = await report_form_page(settings, request, error, photo_drafts=kept)
         page.cookies = [*page.cookies, *cookies]
         return page
     if outcome.created:
         await announce_new(request, outcome.report)
+    if wants_json:
+        code = outcome.report["code"]
+        return Response({"code": code, "url": f"/r/{code}?new=1"}, cookies=cookies,
+                        status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK)  # fmt: skip
     return Redirect(f"/r/{outcome.report['code']}?new=1", status_code=HTTP_303_SEE_OTHER,
                     cookies=cookies)  # fmt: skip
 

@@ -62,6 +62,11 @@ class Submission:
     show_name: bool = False
     channel: str = "web"
     idempotency_key: str | None = None
+    # GPS tags the resident's phone read from a photo before shrinking it (which drops them).
+    photo_gps: tuple[float, float] | None = None
+    # What the form reader already found wrong (coordinates, a photo too large): reported
+    # together with every other field's problem, so a form is sent back once, not field by field.
+    form_errors: dict[str, str] = field(default_factory=dict)
     reporter_id: int | None = None
     filed_by_id: int | None = None
 
@@ -117,7 +122,7 @@ async def _route(s: Submission, photos: list[ProcessedPhoto]) -> tuple[dict, flo
     """(ward row, lat, lon, location source)."""
     lat, lon, source = s.lat, s.lon, s.location_source
     if lat is None or lon is None:
-        exif = next((p.gps for p in photos if p.gps), None)
+        exif = next((p.gps for p in photos if p.gps), None) or s.photo_gps
         lat, lon, source = (*exif, "exif") if exif else (None, None, "address")
     if s.ward_code:
         ward = await Ward.select().where(Ward.code == s.ward_code).first()
@@ -154,6 +159,7 @@ async def submit(s: Submission, media: MediaStore, originals: MediaStore | None 
     if existing := await find_by_key(s.idempotency_key):
         return Outcome(existing, created=False)
     errors, description = _check_fields(s)
+    errors = {**s.form_errors, **errors}
     category = await Category.select().where(Category.code == s.category, Category.active.eq(True)).first()
     if category is None:
         errors["category"] = _("Choose what kind of problem it is.")

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from app.platform import clock
 from app.platform.clock import VIETNAM
+from app.platform.i18n import vietnamese_sort_key
 from app.platform.tables import DeadlineMark, Follow, Province, Rating, Report, ReportEvent, Ward
 from app.transparency.service_index import CaseFacts, ServiceIndex, compute
 
@@ -75,7 +76,8 @@ async def province_ranking(province_id: int, now: datetime | None = None) -> lis
     ranked = [
         {**w, "index": compute(facts.get(w["id"], []), stars.get(w["id"], []), now, months)} for w in wards
     ]
-    ranked.sort(key=lambda w: (w["index"].score is None, -(w["index"].score or 0), w["name"]))
+    ranked.sort(key=lambda w: (w["index"].score is None, -(w["index"].score or 0), not w["index"].reports,
+                               vietnamese_sort_key(w["name"])))  # fmt: skip
     for position, ward in enumerate(ranked, start=1):
         ward["rank"] = position if ward["index"].score is not None else None
     return ranked

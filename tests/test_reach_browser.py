@@ -1,0 +1,203 @@
+"""Reach on a weak phone, in real headless Chromium: offline pages and the report outbox,
+photos shrunk on the phone, page weight, and the API docs without internet."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PIL import Image
+
+from tests.photos_for_tests import jpeg
+from tests.test_browser import CHROMIUM, PHU_LIEN, chromium  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.skipif(
+    not __import__("pathlib").Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
+)
+PHU_LIEN_WARD = "11446"
+PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="vi-VN")
+
+
+async def _reports_with_key(key: str) -> list[dict]:
+    from app.platform.tables import Report
+
+    return await Report.select(Report.code, Report.location_source, Report.ward.code.as_alias("ward")).where(
+        Report.idempotency_key == key
+    )
+
+
+async def _controlled(page) -> None:
+    """Wait until the service worker is active and controls this page."""
+    await page.evaluate(
+        "navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller || new Promise("
+        "done => navigator.serviceWorker.addEventListener('controllerchange', done)))"
+    )
+
+
+async def _fill_offline_report(page, live_server, photo_path) -> str:
+    """Reload the form without signal, fill it with a photo that carries GPS, send it."""
+    await page.goto(f"{live_server}/reports/new")
+    await page.set_input_files("#photos", str(photo_path))
+    await page.locator("#photo-previews li").wait_for()
+    await page.get_by_label("Đường sá, cầu cống, vỉa hè").check()
+    await page.fill("#description", "Ổ gà sâu giữa đường, xe máy dễ ngã")
+    key = await page.input_value("input[name=idempotency_key]")
+    await page.get_by_role("button", name="Gửi phản ánh", exact=True).click()
+    await page.locator("#queued").wait_for()
+    assert "Đã lưu trên máy, sẽ tự gửi khi có mạng" in await page.locator("#queued").inner_text()
+    return key
+
+
+@pytest.fixture
+def gps_photo(tmp_path):
+    path = tmp_path / "o-ga.jpg"
+    path.write_bytes(jpeg(size=(4000, 3000), gps=(PHU_LIEN["latitude"], PHU_LIEN["longitude"])))
+    return path
+
+
+async def test_a_report_written_offline_is_sent_once_when_the_signal_returns(
+    chromium, live_server, gps_photo  # noqa: F811
+):
+    context = await chromium.new_context(**PHONE)
+    page = await context.new_page()
+    await page.goto(f"{live_server}/")
+    await _controlled(page)
+    await context.set_offline(True)
+    key = await _fill_offline_report(page, live_server, gps_photo)
+    assert await _reports_with_key(key) == []
+    # A second report, queued behind the first: each is stored once, under its own key.
+    second = await _fill_offline_report(page, live_server, gps_photo)
+    assert second != key
+    await context.set_offline(False)
+    await page.locator("#outbox-status a.code").nth(1).wait_for()
+    for queued_key in (key, second):
+        stored = await _reports_with_key(queued_key)
+        assert len(stored) == 1 and stored[0]["ward"] == PHU_LIEN_WARD
+        assert stored[0]["location_source"] == "exif"
+    codes = await page.locator("#outbox-status a.code").all_inner_texts()
+    stored_codes = [(await _reports_with_key(k))[0]["code"] for k in (key, second)]
+    assert sorted(codes) == sorted(stored_codes)
+    await page.goto(f"{live_server}/me/")
+    assert codes[0] in await page.locator("main").inner_text()
+    await context.close()
+
+
+async def test_a_queued_report_goes_out_when_the_app_is_opened_again(
+    chromium, live_server, gps_photo  # noqa: F811
+):
+    context = await chromium.new_context(**PHONE)
+    page = await context.new_page()
+    await page.goto(f"{live_server}/")
+    await _controlled(page)
+    await context.set_offline(True)
+    key = await _fill_offline_report(page, live_server, gps_photo)
+    await page.close()
+    # A server that fails once: the outbox waits and tries again with the same key.
+    failures = []
+
+    async def fail_once(route):
+        if route.request.method == "POST" and not failures:
+            failures.append(route.request.headers.get("idempotency-key"))
+            await route.fulfill(status=500, body="{}")
+        else:
+            await route.continue_()
+
+    await context.route("**/reports/new", fail_once)
+    await context.set_offline(False)
+    again = await context.new_page()
+    await again.goto(f"{live_server}/")
+    await again.locator("#outbox-status a.code").wait_for(timeout=30_000)
+    assert failures == [key]
+    assert len(await _reports_with_key(key)) == 1
+    await context.close()
+
+
+async def test_photos_are_shrunk_on_the_phone_and_their_gps_still_routes_the_report(
+    chromium, live_server, gps_photo  # noqa: F811
+):
+    context = await chromium.new_context(**PHONE)
+    page = await context.new_page()
+    sent = []
+    page.on("request", lambda r: r.method == "POST" and r.url.endswith("/reports/new") and sent.append(r))
+    await page.goto(f"{live_server}/reports/new")
+    await page.set_input_files("#photos", str(gps_photo))
+    await page.locator("#photo-previews li").wait_for()
+    # A refused field keeps the photo: nothing to choose twice.
+    await page.get_by_label("Đường sá, cầu cống, vỉa hè").check()
+    await page.get_by_role("button", name="Gửi phản ánh", exact=True).click()
+    await page.locator("#description-error").wait_for()
+    assert await page.locator("#photo-previews li").count() == 1
+    await page.fill("#description", "Ổ gà sâu giữa đường, xe máy dễ ngã")
+    await page.get_by_role("button", name="Gửi phản ánh", exact=True).click()
+    await page.wait_for_url(re.compile(r"/r/HP-\d{4}-\d{4}\?new=1$"))
+    # The whole request (form fields and the photo) weighs less than the photo as taken.
+    uploaded = int((await sent[-1].all_headers())["content-length"])
+    assert uploaded < gps_photo.stat().st_size
+    key = sent[-1].headers["idempotency-key"]
+    stored = await _reports_with_key(key)
+    assert stored[0]["ward"] == PHU_LIEN_WARD and stored[0]["location_source"] == "exif"
+    with Image.open(gps_photo) as original:
+        assert max(original.size) == 4000
+    await context.close()
+
+
+async def _transferred(chromium, url) -> int:  # noqa: F811
+    """Bytes over the wire for a first visit (no service worker, empty cache), to the load event."""
+    context = await chromium.new_context(**PHONE, service_workers="block")
+    page = await context.new_page()
+    await page.goto(url, wait_until="load")
+    total = await page.evaluate(
+        "performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
+        ".reduce((sum, e) => sum + e.transferSize, 0)"
+    )
+    await context.close()
+    return total
+
+
+async def test_first_loads_stay_within_their_budgets(chromium, live_server):  # noqa: F811
+    assert 0 < await _transferred(chromium, f"{live_server}/") <= 40_000
+    assert 0 < await _transferred(chromium, f"{live_server}/reports/new") <= 60_000
+
+
+async def test_the_api_docs_render_without_internet(chromium, live_server):  # noqa: F811
+    context = await chromium.new_context()
+    outside = []
+
+    async def only_ours(route):
+        # The viewer's code and styles must come from us; Redoc's own "powered by" logo may not.
+        if route.request.url.startswith(live_server) or route.request.resource_type == "image":
+            await route.continue_()
+        else:
+            outside.append(route.request.url)
+            await route.abort()
+
+    await context.route("**/*", only_ours)
+    page = await context.new_page()
+    await page.goto(f"{live_server}/schema")
+    await page.get_by_role("heading", name=re.compile("Gần Dân API")).first.wait_for()
+    assert outside == []
+    await context.close()
+
+
+AXE = __import__("pathlib").Path(__file__).parent / "assets" / "axe-core-4.11.0.min.js"
+
+
+async def test_public_pages_have_no_serious_accessibility_violations(chromium, live_server):  # noqa: F811
+    from tests.workspace_helpers import new_report
+
+    report = await new_report()
+    context = await chromium.new_context(**PHONE)
+    page = await context.new_page()
+    found = {}
+    for path in ("/", "/reports/new", f"/r/{report['code']}", "/map", "/actions", "/me/", "/offline"):
+        await page.goto(f"{live_server}{path}")
+        await page.add_script_tag(path=str(AXE))
+        violations = await page.evaluate(
+            "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
+            ".filter(v => ['critical', 'serious'].includes(v.impact))"
+            ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))"
+        )
+        if violations:
+            found[path] = violations
+    assert found == {}
+    await context.close()
