@@ -45,6 +45,22 @@ def content_security_policy(settings: Settings) -> str:
     ])  # fmt: skip
 
 
+# The API reference (Litestar's ReDoc page) starts ReDoc with an inline script, and ReDoc
+# injects its styles and runs a search worker from a blob: it is our own static page with no
+# user content, so it alone gets these allowances.
+API_DOCS_PREFIX = "/schema"
+API_DOCS_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+])  # fmt: skip
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -72,6 +88,8 @@ class SecurityHeadersMiddleware:
                 headers = MutableScopeHeaders.from_message(message)
                 for name, value in self.headers.items():
                     headers[name] = value
+                if path.startswith(API_DOCS_PREFIX) and not path.endswith(".json"):
+                    headers["Content-Security-Policy"] = API_DOCS_POLICY
                 if personal:
                     headers["Cache-Control"] = "no-store"
             await send(message)
