@@ -21,6 +21,7 @@ from app.participation.consultations import ConsultationError, NewConsultation, 
 from app.participation.groups import GroupImportError, groups_of, import_groups, read_groups
 from app.participation.moderation import moderate_comment
 from app.platform.charts import choice_bars
+from app.platform.i18n import N_
 from app.platform.i18n import gettext as _
 from app.platform.photos import MediaStore
 from app.platform.settings import Settings
@@ -56,8 +57,8 @@ async def _public_context(consultation: dict, person_id: int | None) -> dict:
     }  # fmt: skip
 
 
-NOTICES = {"answered": "Thank you: your answer is saved. You may change it until closing.",
-           "commented": "Your comment is published.", "flagged": "Thank you: the moderators will look at it."}  # fmt: skip
+NOTICES = {"answered": N_("Thank you: your answer is saved. You may change it until closing."),
+           "commented": N_("Your comment is published."), "flagged": N_("Thank you: the moderators will look at it.")}  # fmt: skip
 
 
 @get("/consultations/{consultation_id:int}", include_in_schema=False)
