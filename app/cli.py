@@ -261,7 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
     bounds.set_defaults(func=cmd_import_boundaries)
 
     groups = sub.add_parser("import-groups", help="load residential groups (thôn, tổ dân phố) from a CSV")
-    groups.add_argument("file", help="CSV with the columns ward_code, name, kind (to_dan_pho|thon), households")
+    groups.add_argument("file", help="CSV with the columns ward_code, name, kind (to_dan_pho|thon), "
+                        "households")
     groups.set_defaults(func=cmd_import_groups)
 
     demo = sub.add_parser("seed-demo", help="load demo accounts and reports (idempotent)")
@@ -287,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="deliver the outbox (push notifications) until stopped"
                    ).set_defaults(func=cmd_worker)  # fmt: skip
 
-    sub.add_parser("sweep", help="deadlines, apology slips, auto-closing, consultations, orphan media files, once (cron)"
+    sub.add_parser("sweep", help="deadlines, apologies, auto-closing, consultations, orphan media (cron)"
                    ).set_defaults(func=cmd_sweep)  # fmt: skip
 
     bak = sub.add_parser("backup", help="write a consistent copy of the database")

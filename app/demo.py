@@ -384,10 +384,12 @@ MERGER_SUMMARY = (
     "UBND phường dự kiến sáp nhập hai tổ thành Tổ dân phố số 7, nhà văn hóa chung đặt tại số 12 ngõ 45.\n"
     "Mời bà con hai tổ cho ý kiến về phương án, tên gọi và địa điểm sinh hoạt chung."
 )
+LONGER_MARKET_HOURS = "Đề nghị kéo dài giờ họp chợ đến 12 giờ vào ngày rằm."
 MARKET_TITLE = "Dự thảo quy định về giờ họp chợ tạm và giữ gìn vệ sinh tại khu chợ Phù Liễn"
 
 
-async def ensure_demo_participation(media: MediaStore, accounts: dict[str, int], residents: list[int]) -> None:
+async def ensure_demo_participation(media: MediaStore, accounts: dict[str, int],
+                                    residents: list[int]) -> None:
     """Phù Liễn's residential groups, a consultation open now (a group merger) with verified
     and unverified answers and comments, and a closed one with its synthesis: all through the
     same code paths as the pages."""
@@ -409,7 +411,7 @@ async def ensure_demo_participation(media: MediaStore, accounts: dict[str, int],
         market = await consultations.create(lead, consultations.NewConsultation(
             ward_code="11446", matter="community_decision", title=MARKET_TITLE,
             summary="Chợ tạm họp từ 5 giờ đến 11 giờ; các hộ kinh doanh tự thu gom rác về điểm tập kết.",
-            opens_on=today - timedelta(days=40), closes_on=today - timedelta(days=26), results_while_open=False,
+            opens_on=today - timedelta(days=40), closes_on=today - timedelta(days=26),
             questions=[consultations.NewQuestion("scale", "Bà con có đồng ý với dự thảo quy định không?"),
                        consultations.NewQuestion("comment", "Ý kiến khác của bà con")],
             documents=[Upload("du-thao-quy-dinh-cho.pdf", demo_pdf(MARKET_TITLE))],
@@ -418,7 +420,7 @@ async def ensure_demo_participation(media: MediaStore, accounts: dict[str, int],
         for n, person in enumerate(residents):
             await consultations.answer(market, person, {
                 f"q{questions[0]['id']}": [str((4, 5, 2, 4, 3, 5)[n % 6])],
-                f"q{questions[1]['id']}": ["Đề nghị kéo dài giờ họp chợ đến 12 giờ vào ngày rằm."] if n == 2 else [],
+                f"q{questions[1]['id']}": [LONGER_MARKET_HOURS] if n == 2 else [],
             })  # fmt: skip
         clock.use(clock.FixedClock(now - timedelta(days=20)))
         await consultations.publish_synthesis(lead, market, consultations.Synthesis(
@@ -438,7 +440,8 @@ async def ensure_demo_participation(media: MediaStore, accounts: dict[str, int],
                 consultations.NewQuestion("single", "Tên gọi của tổ dân phố sau sáp nhập",
                                           ["Tổ dân phố số 7", "Tổ dân phố Đồng Hòa"]),
                 consultations.NewQuestion("multiple", "Địa điểm sinh hoạt chung bà con thấy thuận tiện",
-                                          ["Nhà văn hóa số 12 ngõ 45", "Sân trường tiểu học", "Nhà văn hóa tổ 8 cũ"]),
+                                          ["Nhà văn hóa số 12 ngõ 45", "Sân trường tiểu học",
+                                           "Nhà văn hóa tổ 8 cũ"]),
                 consultations.NewQuestion("comment", "Ý kiến khác của bà con"),
             ],
             documents=[Upload("phuong-an-sap-nhap-to-7-8.pdf", demo_pdf(MERGER_TITLE))],
@@ -458,7 +461,8 @@ async def ensure_demo_participation(media: MediaStore, accounts: dict[str, int],
         await comments.post("consultation", merger, ward["id"], residents[3],
                             "Nhà văn hóa số 12 hơi chật, đề nghị phường hỗ trợ cải tạo.")
         await comments.post("consultation", merger, ward["id"], residents[2],
-                            "Đồng ý, nhưng xin giữ nguyên lịch sinh hoạt tổ vào tối thứ Bảy.", parent_id=first)
+                            "Đồng ý, nhưng xin giữ nguyên lịch sinh hoạt tổ vào tối thứ Bảy.",
+                            parent_id=first)
         for person in residents[1:4]:
             await comments.support(first, person)
     finally:

@@ -112,7 +112,7 @@ async def test_a_resident_answers_a_consultation_on_a_phone(phone, live_server):
     lead = await load_actor((await staff_accounts())["lanhdao.phulien"])
     today = clock.now().astimezone(clock.VIETNAM).date()
     cid = await create(lead, NewConsultation(
-        ward_code="11446", matter="units", title="Dự thảo sáp nhập Tổ dân phố số 7 và số 8", summary="Phương án",
+        ward_code="11446", matter="units", title="Dự thảo sáp nhập Tổ dân phố số 7 và số 8", summary="",
         opens_on=today, closes_on=today + timedelta(days=10), results_while_open=True,
         questions=[NewQuestion("scale", "Bà con có đồng ý không?"),
                    NewQuestion("single", "Tên gọi mới", ["Tổ dân phố số 7", "Tổ dân phố Đồng Hòa"])],

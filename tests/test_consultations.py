@@ -43,12 +43,24 @@ async def accounts(database, fixed_clock):
     return {name: await load_actor(person) for name, person in ids.items()}
 
 
-async def _open(actor, *, ward=PHU_LIEN, closes=date(2026, 11, 27), results_while_open=False, groups=()) -> int:
-    return await consultations.create(actor, NewConsultation(
-        ward_code=ward, matter="units", title="Dự thảo sáp nhập tổ dân phố số 7 và số 8", summary="Nội dung",
-        opens_on=date(2026, 11, 20), closes_on=closes, questions=QUESTIONS,
-        results_while_open=results_while_open, group_ids=list(groups),
-    ), MediaStore(_media()))  # fmt: skip
+async def _open(
+    actor, *, ward=PHU_LIEN, closes=date(2026, 11, 27), results_while_open=False, groups=()
+) -> int:
+    return await consultations.create(
+        actor,
+        NewConsultation(
+            ward_code=ward,
+            matter="units",
+            title="Dự thảo sáp nhập tổ dân phố số 7 và số 8",
+            summary="Nội dung",
+            opens_on=date(2026, 11, 20),
+            closes_on=closes,
+            questions=QUESTIONS,
+            results_while_open=results_while_open,
+            group_ids=list(groups),
+        ),
+        MediaStore(_media()),
+    )
 
 
 async def _person(token: str) -> int:
@@ -67,16 +79,23 @@ async def test_answers_are_counted_verified_and_not_and_can_change_until_closing
     people = [await _person(f"p{n}") for n in range(4)]
     code = await issue(accounts["clerk.phulien"], PHU_LIEN)
     await redeem(people[0], code.code)
-    await consultations.answer(cid, people[0], {q["single"]: ["0"], q["multiple"]: ["0", "1"], q["scale"]: ["5"]})
-    await consultations.answer(cid, people[1], {q["single"]: ["1"], q["multiple"]: ["1"], q["scale"]: ["4"],
-                                                q["comment"]: ["Giữ tên cũ"]})  # fmt: skip
+    await consultations.answer(
+        cid, people[0], {q["single"]: ["0"], q["multiple"]: ["0", "1"], q["scale"]: ["5"]}
+    )
+    await consultations.answer(
+        cid,
+        people[1],
+        {q["single"]: ["1"], q["multiple"]: ["1"], q["scale"]: ["4"], q["comment"]: ["Giữ tên cũ"]},
+    )
     await consultations.answer(cid, people[2], {q["single"]: ["1"], q["scale"]: ["2"]})
     await consultations.answer(cid, people[3], {q["single"]: ["1"]})
     await consultations.answer(cid, people[3], {q["single"]: ["0"]})  # changed their mind
     consultation = await consultations.detail(cid)
     assert not consultations.results_visible(consultation)
     results = await consultations.results(consultation)
-    counted = {r["prompt"]: [(o["verified"], o["unverified"]) for o in r["options"]] for r in results["questions"]}
+    counted = {
+        r["prompt"]: [(o["verified"], o["unverified"]) for o in r["options"]] for r in results["questions"]
+    }
     # Written out by hand from the answers above.
     assert results["participants"] == {"verified": 1, "unverified": 3}
     assert counted == {
@@ -104,17 +123,23 @@ async def test_one_answer_per_person_under_twenty_concurrent_submissions(account
     client.cookies.set("gd_device", "one-phone")
     token = csrf((await client.get(f"/consultations/{cid}")).text)
     choices = [str(n % 3) for n in range(20)]
-    responses = await asyncio.gather(*[
-        client.post(f"/consultations/{cid}/answers", data={"_csrf_token": token, q["single"]: c})
-        for c in choices
-    ])  # fmt: skip
+    responses = await asyncio.gather(
+        *[
+            client.post(f"/consultations/{cid}/answers", data={"_csrf_token": token, q["single"]: c})
+            for c in choices
+        ]
+    )
     assert [r.status_code for r in responses] == [303] * 20
-    rows = await ConsultationAnswer.select().where(ConsultationAnswer.consultation == cid).output(load_json=True)
+    rows = (
+        await ConsultationAnswer.select().where(ConsultationAnswer.consultation == cid).output(load_json=True)
+    )
     assert len(rows) == 1 and rows[0]["person"] == person
     assert str(rows[0]["answers"][q["single"][1:]]) in choices
     # And at the level of the rule, for a person with no answer yet: the insert race itself.
     other = await _person("another-phone")
-    await asyncio.gather(*[consultations.answer(cid, other, {q["scale"]: [str(1 + n % 5)]}) for n in range(20)])
+    await asyncio.gather(
+        *[consultations.answer(cid, other, {q["scale"]: [str(1 + n % 5)]}) for n in range(20)]
+    )
     assert await ConsultationAnswer.count().where(ConsultationAnswer.person == other) == 1
     page = await client.get(f"/consultations/{cid}")
     assert "Cập nhật ý kiến" in page.text  # the form offers to change the answer
@@ -124,7 +149,9 @@ async def _flag(client, cid: int, comment_id: int, device: str):
     client.cookies.clear()
     client.cookies.set("gd_device", device)
     token = csrf((await client.get(f"/consultations/{cid}")).text)
-    return await client.post(f"/comments/{comment_id}/flag", data={"_csrf_token": token, "reason": "offensive"})
+    return await client.post(
+        f"/comments/{comment_id}/flag", data={"_csrf_token": token, "reason": "offensive"}
+    )
 
 
 async def test_a_comment_flagged_three_times_is_hidden_until_a_moderator_restores_it(accounts, client):
@@ -144,24 +171,36 @@ async def test_a_comment_flagged_three_times_is_hidden_until_a_moderator_restore
     client.cookies.clear()
     await sign_in(client, "canbo.phulien")  # an officer may not moderate
     staff_page = await client.get(f"/consultations/{cid}")
-    refused = await client.post(f"/staff/comments/{comment_id}/moderate", data={
-        "_csrf_token": csrf(staff_page.text), "decision": "restore", "reason": "Không vi phạm"})  # fmt: skip
+    refused = await client.post(
+        f"/staff/comments/{comment_id}/moderate",
+        data={"_csrf_token": csrf(staff_page.text), "decision": "restore", "reason": "Không vi phạm"},
+    )
     assert refused.status_code == 403
     client.cookies.clear()
     await sign_in(client, "lanhdao.phulien")
     queue = await client.get(f"/staff/consultations/{cid}")
     assert text in queue.text and "Xúc phạm, thô tục: 3" in queue.text
-    restored = await client.post(f"/staff/comments/{comment_id}/moderate", data={
-        "_csrf_token": csrf(queue.text), "decision": "restore", "reason": "Góp ý thẳng thắn, không vi phạm",
-        "back": f"/staff/consultations/{cid}"})  # fmt: skip
+    restored = await client.post(
+        f"/staff/comments/{comment_id}/moderate",
+        data={
+            "_csrf_token": csrf(queue.text),
+            "decision": "restore",
+            "reason": "Góp ý thẳng thắn, không vi phạm",
+            "back": f"/staff/consultations/{cid}",
+        },
+    )
     assert restored.status_code == 303
     page = (await client.get(f"/consultations/{cid}")).text
     assert text in page and "Góp ý thẳng thắn, không vi phạm" in page
     # A restored comment is not hidden again by more flags; a moderator may still hide it.
     await _person("f4")
     await _flag(client, cid, comment_id, "f4")
-    assert (await Comment.select(Comment.state).where(Comment.id == comment_id).first())["state"] == "restored"
-    await comments.moderate(accounts["lanhdao.phulien"], comment_id, await _place(), hide=True, reason="Lộ thông tin cá nhân")
+    assert (await Comment.select(Comment.state).where(Comment.id == comment_id).first())[
+        "state"
+    ] == "restored"
+    await comments.moderate(
+        accounts["lanhdao.phulien"], comment_id, await _place(), hide=True, reason="Lộ thông tin cá nhân"
+    )
     page = (await client.get(f"/consultations/{cid}")).text
     assert text not in page and "Lộ thông tin cá nhân" in page
 
@@ -209,13 +248,21 @@ async def test_synthesis_deadline_overdue_apology_and_publication(accounts, fixe
     # Five working days from Friday 11/12: 14–18/12.
     assert slip["new_date"] == "2026-12-18" and slip["signer"] == "Nguyễn Văn Hùng"
     assert late["synthesis_due"] == datetime(2026, 12, 18, 17, 0, tzinfo=VIETNAM)
-    kinds = sorted(r["kind"] for r in await InboxNotification.select(InboxNotification.kind).where(
-        InboxNotification.person == follower))  # fmt: skip
+    kinds = sorted(
+        r["kind"]
+        for r in await InboxNotification.select(InboxNotification.kind).where(
+            InboxNotification.person == follower
+        )
+    )
     assert kinds == ["consultation_closing", "consultation_late", "consultation_opened"]
     with pytest.raises(ConsultationError, match="ba phần|three parts"):
         await consultations.publish_synthesis(lead, cid, Synthesis("Ý kiến", "", ""), MediaStore(_media()))
-    action_id = await consultations.publish_synthesis(lead, cid, Synthesis(
-        "Đa số đồng ý", "Giữ tên Tổ 7", "Chưa tiếp thu việc đổi địa điểm vì chưa có kinh phí"), MediaStore(_media()))
+    action_id = await consultations.publish_synthesis(
+        lead,
+        cid,
+        Synthesis("Đa số đồng ý", "Giữ tên Tổ 7", "Chưa tiếp thu việc đổi địa điểm vì chưa có kinh phí"),
+        MediaStore(_media()),
+    )
     done = await consultations.detail(cid)
     assert done["status"] == "concluded" and done["synthesis_action"]["id"] == action_id
     assert "Chưa tiếp thu việc đổi địa điểm" in done["synthesis_action"]["body"]
@@ -253,8 +300,10 @@ async def test_verification_codes_are_single_use_and_scoped_to_their_ward(accoun
     in_phu_lien, in_kien_an = await _open(admin), await _open(admin, ward=KIEN_AN)
     for cid in (in_phu_lien, in_kien_an):
         await consultations.answer(cid, winner, {(await _ids(cid))["scale"]: ["4"]})
-    verified = {r["consultation"]: r["verified"] for r in await ConsultationAnswer.select(
-        ConsultationAnswer.consultation, ConsultationAnswer.verified)}  # fmt: skip
+    verified = {
+        r["consultation"]: r["verified"]
+        for r in await ConsultationAnswer.select(ConsultationAnswer.consultation, ConsultationAnswer.verified)
+    }
     assert verified == {in_phu_lien: True, in_kien_an: False}
     fixed_clock.advance(days=31)
     expired = await issue(clerk, PHU_LIEN)
@@ -264,8 +313,12 @@ async def test_verification_codes_are_single_use_and_scoped_to_their_ward(accoun
 
 
 async def test_a_group_head_verifies_in_a_group_and_group_scoped_consultations_count_it(accounts):
-    await import_groups(read_groups("ward_code,name,kind,households\n11446,Tổ dân phố số 1,to_dan_pho,200\n"
-                                    "11446,Tổ dân phố số 7,to_dan_pho,94\n"))  # fmt: skip
+    await import_groups(
+        read_groups(
+            "ward_code,name,kind,households\n11446,Tổ dân phố số 1,to_dan_pho,200\n"
+            "11446,Tổ dân phố số 7,to_dan_pho,94\n"
+        )
+    )
     ward = await Ward.select(Ward.id).where(Ward.code == PHU_LIEN).first()
     groups = {g["name"]: g["id"] for g in await groups_of(ward["id"])}
     head = accounts["totruong.phulien"]
@@ -309,13 +362,25 @@ async def test_the_ward_lead_opens_a_consultation_with_a_pdf_and_the_public_sees
 
     await sign_in(client, "lanhdao.phulien")
     form = await client.get("/staff/consultations/new")
-    fields = {"_csrf_token": csrf(form.text), "ward": PHU_LIEN, "matter": "units", "title": "Dự thảo đổi tên tổ 3",
-              "summary": "Đổi tên", "opens_on": "2026-11-20", "closes_on": "2026-11-30",
-              "q0_kind": "single", "q0_prompt": "Tên mới", "q0_options": "Tổ Hòa Bình\nTổ Đồng Tâm"}  # fmt: skip
+    fields = {
+        "_csrf_token": csrf(form.text),
+        "ward": PHU_LIEN,
+        "matter": "units",
+        "title": "Dự thảo đổi tên tổ 3",
+        "summary": "Đổi tên",
+        "opens_on": "2026-11-20",
+        "closes_on": "2026-11-30",
+        "q0_kind": "single",
+        "q0_prompt": "Tên mới",
+        "q0_options": "Tổ Hòa Bình\nTổ Đồng Tâm",
+    }
     bad = await client.post("/staff/consultations/new", data={**fields, "q0_options": "Chỉ một"})
     assert bad.status_code == 400 and "2 đến 10 lựa chọn" in bad.text
-    made = await client.post("/staff/consultations/new", data=fields,
-                             files={"documents": ("du-thao.pdf", demo_pdf("Du thao"), "application/pdf")})  # fmt: skip
+    made = await client.post(
+        "/staff/consultations/new",
+        data=fields,
+        files={"documents": ("du-thao.pdf", demo_pdf("Du thao"), "application/pdf")},
+    )
     assert made.status_code == 303
     cid = int(made.headers["location"].rsplit("/", 1)[1])
     page = await client.get(f"/consultations/{cid}")

@@ -84,7 +84,8 @@ async def test_no_open_data_surface_carries_personal_data(demo):
              "/provinces/31", "/api/v1/reports?limit=1000", "/", "/actions", "/open311/v2/requests.json",
              "/open311/v2/requests.xml?extensions=true",
              *[f"/r/{c}" for c in codes], *[f"/api/v1/reports/{c}" for c in codes],
-             "/wards/11446/participation", "/wards/11446/consultations.atom", "/api/v1/consultations?ward=11446",
+             "/wards/11446/participation", "/wards/11446/consultations.atom",
+             "/api/v1/consultations?ward=11446",
              *[p for c in consultation_ids for p in (f"/consultations/{c}", f"/api/v1/consultations/{c}",
                                                       f"/api/v1/consultations/{c}/comments")]]  # fmt: skip
     from app.platform.tables import Person

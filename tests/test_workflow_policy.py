@@ -79,13 +79,13 @@ COLUMNS = ("view", "view_contact", "work", "take", "assign", "reject", "transfer
            "escalate", "reopen", "supervise", "publish", "sign_apology", "file_assisted",
            "manage_accounts", "manage_keys", "consult", "moderate", "verify_resident")  # fmt: skip
 EXPECTED_GRANTS = {
-    #                      view cont work take asgn rej  trf  dup  esc  reop sup  pub  sign file acct keys cons mod  vrfy
-    "officer":             "Y    Y    Y    Y    .    .    Y    Y    .    Y    .    .    .    Y    .    .    .    .    .",
-    "ward_lead":           "Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    Y    Y    Y    .    .    Y    Y    Y",
-    "clerk":               "Y    .    .    .    .    .    .    .    .    .    .    .    .    Y    .    .    .    .    Y",
-    "inspector":           "Y    .    .    .    .    .    .    .    .    .    Y    .    .    .    .    .    .    .    .",
-    "province_supervisor": "Y    Y    Y    .    Y    .    Y    .    .    Y    .    .    .    .    Y    .    .    .    .",
-    "group_head":          ".    .    .    .    .    .    .    .    .    .    .    .    .    .    .    .    .    .    Y",
+    #                      vie con wor tak asg rej trf dup esc reo sup pub sig fil acc key con mod vrf
+    "officer":             "Y   Y   Y   Y   .   .   Y   Y   .   Y   .   .   .   Y   .   .   .   .   .",
+    "ward_lead":           "Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   .   Y   Y   Y   .   .   Y   Y   Y",
+    "clerk":               "Y   .   .   .   .   .   .   .   .   .   .   .   .   Y   .   .   .   .   Y",
+    "inspector":           "Y   .   .   .   .   .   .   .   .   .   Y   .   .   .   .   .   .   .   .",
+    "province_supervisor": "Y   Y   Y   .   Y   .   Y   .   .   Y   .   .   .   .   Y   .   .   .   .",
+    "group_head":          ".   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   Y",
 }  # fmt: skip
 
 

@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from app.casework.signing import signer
 from app.casework.steps import escalate
 from app.casework.workflow import Action, IllegalTransition, Status
+from app.participation.consultation_sweep import ConsultationSweep, sweep_consultations
 from app.platform import clock
 from app.platform.db import UNIQUE_VIOLATIONS, write_transaction
 from app.platform.deadlines import deadline_for
 from app.platform.i18n import N_, in_default_language
-from app.participation.consultation_sweep import ConsultationSweep, sweep_consultations
 from app.platform.tables import Category, DeadlineMark, Report
 from app.reporting.public import status_is_open
 from app.reporting.reports import add_event, apply_action

@@ -19,8 +19,11 @@ from app.platform.tables import Comment, CommentSupport, Flag
 
 # The things comments attach to, and how to find the ward (and province) each belongs to.
 TARGET_KINDS = ("consultation", "proposal")
-FLAG_REASONS = {"spam": N_("Spam or advertising"), "offensive": N_("Offensive or abusive"),
-                "off_topic": N_("Off topic")}  # fmt: skip
+FLAG_REASONS = {
+    "spam": N_("Spam or advertising"),
+    "offensive": N_("Offensive or abusive"),
+    "off_topic": N_("Off topic"),
+}
 # Where the public page of each kind of target is.
 TARGET_PAGES = {"consultation": "/consultations/{id}", "proposal": "/proposals/{id}"}
 MAX_COMMENT_CHARS = 2000
@@ -37,8 +40,9 @@ class CommentError(ValueError):
     """What is wrong with a comment, a support or a flag, for the resident to act on."""
 
 
-async def post(target_kind: str, target_id: int, ward_id: int, person_id: int, body: str,
-               parent_id: int | None = None) -> int:  # fmt: skip
+async def post(
+    target_kind: str, target_id: int, ward_id: int, person_id: int, body: str, parent_id: int | None = None
+) -> int:
     """A new comment (or a reply to `parent_id`) by a resident; its id. The caller checks the
     target exists and may be commented on; `ward_id` is the ward it belongs to."""
     if target_kind not in TARGET_KINDS:
@@ -47,18 +51,26 @@ async def post(target_kind: str, target_id: int, ward_id: int, person_id: int, b
     if not 2 <= len(text) <= MAX_COMMENT_CHARS:
         raise CommentError(_("A comment needs 2 to 2,000 characters."))
     if parent_id is not None:
-        parent = await Comment.select(Comment.id, Comment.parent).where(
-            Comment.id == parent_id, Comment.target_kind == target_kind, Comment.target_id == target_id
-        ).first()
+        parent = (
+            await Comment.select(Comment.id, Comment.parent)
+            .where(
+                Comment.id == parent_id, Comment.target_kind == target_kind, Comment.target_id == target_id
+            )
+            .first()
+        )
         if parent is None:
             raise CommentError(_("The comment you reply to is not here."))
         parent_id = parent["parent"] or parent["id"]  # replies stay one level deep
     verified = await verification_of(person_id, ward_id)
     comment = Comment(
-        target_kind=target_kind, target_id=target_id, parent=parent_id, person=person_id,
-        author_group=(verified["group_name"] or verified["ward_name"]) if verified else "", body=text,
+        target_kind=target_kind,
+        target_id=target_id,
+        parent=parent_id,
+        person=person_id,
+        author_group=(verified["group_name"] or verified["ward_name"]) if verified else "",
+        body=text,
         created_at=clock.now(),
-    )  # fmt: skip
+    )
     await comment.save()
     return comment.id
 
@@ -66,9 +78,13 @@ async def post(target_kind: str, target_id: int, ward_id: int, person_id: int, b
 async def support(comment_id: int, person_id: int) -> int:
     """Support a comment once per person; the comment's support count."""
     async with write_transaction():
-        added = await CommentSupport.insert(
-            CommentSupport(comment=comment_id, person=person_id, created_at=clock.now())
-        ).on_conflict(action="DO NOTHING").returning(CommentSupport.id)
+        added = (
+            await CommentSupport.insert(
+                CommentSupport(comment=comment_id, person=person_id, created_at=clock.now())
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(CommentSupport.id)
+        )
         if added:
             await Comment.update({Comment.support_count: Comment.support_count + 1}).where(
                 Comment.id == comment_id
@@ -84,9 +100,19 @@ async def flag(target_kind: str, target_id: int, person_id: int, reason: str, fl
     if reason not in FLAG_REASONS:
         raise CommentError(_("Choose why you flag it."))
     async with write_transaction():
-        added = await Flag.insert(Flag(
-            target_kind=target_kind, target_id=target_id, person=person_id, reason=reason, created_at=clock.now()
-        )).on_conflict(action="DO NOTHING").returning(Flag.id)  # fmt: skip
+        added = (
+            await Flag.insert(
+                Flag(
+                    target_kind=target_kind,
+                    target_id=target_id,
+                    person=person_id,
+                    reason=reason,
+                    created_at=clock.now(),
+                )
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(Flag.id)
+        )
         if added and target_kind == "comment":
             await Comment.update({Comment.flag_count: Comment.flag_count + 1}).where(Comment.id == target_id)
             await Comment.update({Comment.state: "pending"}).where(
@@ -107,34 +133,56 @@ async def moderate(actor: Actor, comment_id: int, place: Place, *, hide: bool, r
         row = await for_update(Comment.select(Comment.id).where(Comment.id == comment_id)).first()
         if row is None:
             raise LookupError(comment_id)
-        await Comment.update({
-            Comment.state: "hidden" if hide else "restored", Comment.moderation_reason: reason,
-            Comment.moderated_by: actor.person_id, Comment.moderated_at: clock.now(),
-        }).where(Comment.id == comment_id)  # fmt: skip
+        await Comment.update(
+            {
+                Comment.state: "hidden" if hide else "restored",
+                Comment.moderation_reason: reason,
+                Comment.moderated_by: actor.person_id,
+                Comment.moderated_at: clock.now(),
+            }
+        ).where(Comment.id == comment_id)
 
 
 def _public(row: dict, supported: set[int]) -> dict:
     shown = row["state"] in SHOWN_STATES
     return {
-        "id": row["id"], "parent": row["parent"], "state": row["state"],
+        "id": row["id"],
+        "parent": row["parent"],
+        "state": row["state"],
         "author": row["author_group"] or None,  # None: shown as "a resident"
-        "body": row["body"] if shown else None, "support_count": row["support_count"],
-        "moderation_reason": row["moderation_reason"] or None, "created_at": row["created_at"],
+        "body": row["body"] if shown else None,
+        "support_count": row["support_count"],
+        "moderation_reason": row["moderation_reason"] or None,
+        "created_at": row["created_at"],
         "supported": row["id"] in supported,
-    }  # fmt: skip
+    }
 
 
 async def thread(target_kind: str, target_id: int, person_id: int | None = None) -> list[dict]:
     """The public comments on a target, oldest first, each with its replies. Hidden ones keep
     their place but not their text. Never who wrote them."""
-    rows = await Comment.select(
-        Comment.id, Comment.parent, Comment.state, Comment.author_group, Comment.body, Comment.support_count,
-        Comment.moderation_reason, Comment.created_at,
-    ).where(Comment.target_kind == target_kind, Comment.target_id == target_id).order_by(Comment.id)  # fmt: skip
+    rows = (
+        await Comment.select(
+            Comment.id,
+            Comment.parent,
+            Comment.state,
+            Comment.author_group,
+            Comment.body,
+            Comment.support_count,
+            Comment.moderation_reason,
+            Comment.created_at,
+        )
+        .where(Comment.target_kind == target_kind, Comment.target_id == target_id)
+        .order_by(Comment.id)
+    )
     supported = set()
     if person_id is not None and rows:
-        supported = {s["comment"] for s in await CommentSupport.select(CommentSupport.comment).where(
-            CommentSupport.person == person_id, CommentSupport.comment.is_in([r["id"] for r in rows]))}  # fmt: skip
+        supported = {
+            s["comment"]
+            for s in await CommentSupport.select(CommentSupport.comment).where(
+                CommentSupport.person == person_id, CommentSupport.comment.is_in([r["id"] for r in rows])
+            )
+        }
     comments = [_public(r, supported) for r in rows]
     replies: dict[int, list[dict]] = {}
     for c in comments:
@@ -152,13 +200,23 @@ async def page_of(comment_id: int) -> str | None:
 async def flagged(target_kind: str, target_ids: list[int]) -> list[dict]:
     """Comments on these targets that someone flagged, pending ones first: the moderator's
     queue, with the text (hidden ones too) and the reasons given."""
-    rows = await Comment.select(
-        Comment.id, Comment.target_id, Comment.state, Comment.body, Comment.flag_count,
-        Comment.moderation_reason, Comment.created_at,
-    ).where(
-        Comment.target_kind == target_kind, Comment.target_id.is_in(target_ids or [0]),
-        Comment.flag_count > 0,
-    ).order_by(Comment.id, ascending=False)  # fmt: skip
+    rows = (
+        await Comment.select(
+            Comment.id,
+            Comment.target_id,
+            Comment.state,
+            Comment.body,
+            Comment.flag_count,
+            Comment.moderation_reason,
+            Comment.created_at,
+        )
+        .where(
+            Comment.target_kind == target_kind,
+            Comment.target_id.is_in(target_ids or [0]),
+            Comment.flag_count > 0,
+        )
+        .order_by(Comment.id, ascending=False)
+    )
     reasons: dict[int, dict[str, int]] = {}
     for f in await Flag.select(Flag.target_id, Flag.reason).where(
         Flag.target_kind == "comment", Flag.target_id.is_in([r["id"] for r in rows] or [0])

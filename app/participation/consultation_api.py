@@ -13,11 +13,18 @@ from app.platform.i18n import gettext as _
 
 def _summary(row: dict) -> dict:
     return {
-        "id": row["id"], "title": row["title"], "matter": row["matter"], "status": row["status"],
+        "id": row["id"],
+        "title": row["title"],
+        "matter": row["matter"],
+        "status": row["status"],
         "ward": {"code": row["ward.code"], "name": row["ward.name"]},
-        "opens_at": row["opens_at"], "closes_at": row["closes_at"], "synthesis_due": row["synthesis_due"],
-        "synthesis_late": row["late"], "synthesis_action_id": row["synthesis"], "url": f"/consultations/{row['id']}",
-    }  # fmt: skip
+        "opens_at": row["opens_at"],
+        "closes_at": row["closes_at"],
+        "synthesis_due": row["synthesis_due"],
+        "synthesis_late": row["late"],
+        "synthesis_action_id": row["synthesis"],
+        "url": f"/consultations/{row['id']}",
+    }
 
 
 class ConsultationApi(Controller):
@@ -35,22 +42,39 @@ class ConsultationApi(Controller):
             raise NotFoundException(_("This consultation does not exist."))
         visible = consultations.results_visible(c)
         return {
-            **_summary(c), "summary": c["summary"],
+            **_summary(c),
+            "summary": c["summary"],
             "groups": [g["name"] for g in c["groups"]],
-            "documents": [{"filename": d["filename"], "kind": d["kind"], "size": d["size"],
-                           "url": f"/media/docs/{d['digest']}.pdf" if d["kind"] == "pdf"
-                           else f"/media/{d['digest'][:2]}/{d['digest']}.jpg"} for d in c["documents"]],
-            "questions": [{"id": q["id"], "kind": q["kind"], "prompt": q["prompt"],
-                           "options": consultations.option_labels(q) if q["kind"] != "comment" else []}
-                          for q in c["questions"]],
+            "documents": [
+                {
+                    "filename": d["filename"],
+                    "kind": d["kind"],
+                    "size": d["size"],
+                    "url": f"/media/docs/{d['digest']}.pdf"
+                    if d["kind"] == "pdf"
+                    else f"/media/{d['digest'][:2]}/{d['digest']}.jpg",
+                }
+                for d in c["documents"]
+            ],
+            "questions": [
+                {
+                    "id": q["id"],
+                    "kind": q["kind"],
+                    "prompt": q["prompt"],
+                    "options": consultations.option_labels(q) if q["kind"] != "comment" else [],
+                }
+                for q in c["questions"]
+            ],
             "results": await consultations.results(c) if visible else None,
             "apologies": [a["data"] for a in c["apologies"]],
-        }  # fmt: skip
+        }
 
     @get("/{consultation_id:int}/comments", summary="A consultation's public comments, with replies")
     async def consultation_comments(self, consultation_id: FromPath[int]) -> list[dict]:
         if await consultations.ward_of(consultation_id) is None:
             raise NotFoundException(_("This consultation does not exist."))
-        return [{k: v for k, v in c.items() if k != "supported"} | {
-            "replies": [{k: v for k, v in r.items() if k != "supported"} for r in c["replies"]]}
-            for c in await comments.thread("consultation", consultation_id)]  # fmt: skip
+        return [
+            {k: v for k, v in c.items() if k != "supported"}
+            | {"replies": [{k: v for k, v in r.items() if k != "supported"} for r in c["replies"]]}
+            for c in await comments.thread("consultation", consultation_id)
+        ]

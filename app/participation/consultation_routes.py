@@ -40,30 +40,46 @@ async def _consultation(consultation_id: int) -> dict:
 
 def _charts(results: dict) -> dict[int, str]:
     legend = (_("Verified residents"), _("Other residents"))
-    return {q["id"]: choice_bars([(o["label"], o["verified"], o["unverified"]) for o in q["options"]],
-                                 legend, q["prompt"]) for q in results["questions"]}  # fmt: skip
+    return {
+        q["id"]: choice_bars(
+            [(o["label"], o["verified"], o["unverified"]) for o in q["options"]], legend, q["prompt"]
+        )
+        for q in results["questions"]
+    }
 
 
 async def _public_context(consultation: dict, person_id: int | None) -> dict:
-    results = await consultations.results(consultation) if consultations.results_visible(consultation) else None
+    results = (
+        await consultations.results(consultation) if consultations.results_visible(consultation) else None
+    )
     return {
-        "c": consultation, "matters": consultations.MATTERS, "status_labels": consultations.STATUS_LABELS,
-        "scale": consultations.SCALE, "mine": await consultations.answer_of(consultation["id"], person_id),
+        "c": consultation,
+        "matters": consultations.MATTERS,
+        "status_labels": consultations.STATUS_LABELS,
+        "scale": consultations.SCALE,
+        "mine": await consultations.answer_of(consultation["id"], person_id),
         "verified": person_id is not None and await consultations.counts_as_verified(person_id, consultation),
-        "results": results, "charts": _charts(results) if results else {},
+        "results": results,
+        "charts": _charts(results) if results else {},
         "comments": await comments.thread("consultation", consultation["id"], person_id),
-        "flag_reasons": comments.FLAG_REASONS, "comment_states": comments.STATE_LABELS,
-        "error": None, "notice": None,
-    }  # fmt: skip
+        "flag_reasons": comments.FLAG_REASONS,
+        "comment_states": comments.STATE_LABELS,
+        "error": None,
+        "notice": None,
+    }
 
 
-NOTICES = {"answered": N_("Thank you: your answer is saved. You may change it until closing."),
-           "commented": N_("Your comment is published."), "flagged": N_("Thank you: the moderators will look at it.")}  # fmt: skip
+NOTICES = {
+    "answered": N_("Thank you: your answer is saved. You may change it until closing."),
+    "commented": N_("Your comment is published."),
+    "flagged": N_("Thank you: the moderators will look at it."),
+}
 
 
 @get("/consultations/{consultation_id:int}", include_in_schema=False)
-async def consultation_page(request: Request, consultation_id: FromPath[int],
-                            done: FromQuery[str | None] = None) -> Template:  # fmt: skip
+async def consultation_page(
+    request: Request, consultation_id: FromPath[int], done: FromQuery[str | None] = None
+) -> Template:
     consultation = await _consultation(consultation_id)
     context = await _public_context(consultation, await device_person_id(request))
     context["notice"] = _(NOTICES[done]) if done in NOTICES else None
@@ -72,7 +88,9 @@ async def consultation_page(request: Request, consultation_id: FromPath[int],
 
 async def _refused(consultation: dict, person_id: int, error: str, cookies: list) -> Template:
     context = {**await _public_context(consultation, person_id), "error": error}
-    return Template("consultations/page.html", context=context, status_code=HTTP_400_BAD_REQUEST, cookies=cookies)
+    return Template(
+        "consultations/page.html", context=context, status_code=HTTP_400_BAD_REQUEST, cookies=cookies
+    )
 
 
 def _form_lists(form) -> dict[str, list[str]]:
@@ -87,8 +105,11 @@ async def submit_answers(request: Request, consultation_id: FromPath[int]) -> Re
         await consultations.answer(consultation_id, person, _form_lists(await request.form()))
     except ConsultationError as error:
         return await _refused(consultation, person, str(error), cookies)
-    return Redirect(f"/consultations/{consultation_id}?done=answered#answer", status_code=HTTP_303_SEE_OTHER,
-                    cookies=cookies)  # fmt: skip
+    return Redirect(
+        f"/consultations/{consultation_id}?done=answered#answer",
+        status_code=HTTP_303_SEE_OTHER,
+        cookies=cookies,
+    )
 
 
 @post("/consultations/{consultation_id:int}/comments", include_in_schema=False)
@@ -99,12 +120,21 @@ async def submit_comment(request: Request, consultation_id: FromPath[int]) -> Re
     parent = form.get("parent") or ""
     try:
         consultations.ensure_open(consultation)
-        await comments.post("consultation", consultation_id, consultation["ward_id"], person,
-                            form.get("body") or "", int(parent) if parent.isdigit() else None)  # fmt: skip
+        await comments.post(
+            "consultation",
+            consultation_id,
+            consultation["ward_id"],
+            person,
+            form.get("body") or "",
+            int(parent) if parent.isdigit() else None,
+        )
     except (ConsultationError, comments.CommentError) as error:
         return await _refused(consultation, person, str(error), cookies)
-    return Redirect(f"/consultations/{consultation_id}?done=commented#comments", status_code=HTTP_303_SEE_OTHER,
-                    cookies=cookies)  # fmt: skip
+    return Redirect(
+        f"/consultations/{consultation_id}?done=commented#comments",
+        status_code=HTTP_303_SEE_OTHER,
+        cookies=cookies,
+    )
 
 
 async def _comment_page(comment_id: int) -> str:
@@ -120,13 +150,18 @@ async def support_comment(request: Request, comment_id: FromPath[int]) -> Respon
     person, cookies = await ensure_device_person(request)
     count = await comments.support(comment_id, person)
     if request.headers.get("hx-request"):
-        return Template("consultations/_support.html", context={"comment": {
-            "id": comment_id, "support_count": count, "supported": True}}, cookies=cookies)  # fmt: skip
+        return Template(
+            "consultations/_support.html",
+            context={"comment": {"id": comment_id, "support_count": count, "supported": True}},
+            cookies=cookies,
+        )
     return Redirect(f"{page}#comment-{comment_id}", status_code=HTTP_303_SEE_OTHER, cookies=cookies)
 
 
 @post("/comments/{comment_id:int}/flag", include_in_schema=False)
-async def flag_comment(request: Request, comment_id: FromPath[int], settings: NamedDependency[Settings]) -> Response:
+async def flag_comment(
+    request: Request, comment_id: FromPath[int], settings: NamedDependency[Settings]
+) -> Response:
     page = await _comment_page(comment_id)
     person, cookies = await ensure_device_person(request)
     form = await request.form()
@@ -134,10 +169,14 @@ async def flag_comment(request: Request, comment_id: FromPath[int], settings: Na
         await comments.flag("comment", comment_id, person, form.get("reason") or "", settings.flags_to_hide)
     except comments.CommentError as error:
         raise ClientException(str(error)) from None
-    return Redirect(f"{page}?done=flagged#comment-{comment_id}", status_code=HTTP_303_SEE_OTHER, cookies=cookies)
+    return Redirect(
+        f"{page}?done=flagged#comment-{comment_id}", status_code=HTTP_303_SEE_OTHER, cookies=cookies
+    )
 
 
-@get("/wards/{code:str}/consultations.atom", tags=["open data"], summary="Atom feed of a ward's consultations")
+@get(
+    "/wards/{code:str}/consultations.atom", tags=["open data"], summary="Atom feed of a ward's consultations"
+)
 async def consultations_feed(code: FromPath[str], settings: NamedDependency[Settings]) -> Response:
     ward = await ward_by_code(code)
     if ward is None:
@@ -180,9 +219,16 @@ async def _form_context(actor: Actor, values: dict, error: str | None) -> dict:
     for ward in wards:
         found = await ward_by_code(ward["code"])
         groups[ward["code"]] = await groups_of(found["id"])
-    return {"actor": actor, "wards": wards, "groups": groups, "matters": consultations.MATTERS,
-            "question_kinds": consultations.QUESTION_KINDS, "slots": range(QUESTION_SLOTS), "values": values,
-            "error": error}  # fmt: skip
+    return {
+        "actor": actor,
+        "wards": wards,
+        "groups": groups,
+        "matters": consultations.MATTERS,
+        "question_kinds": consultations.QUESTION_KINDS,
+        "slots": range(QUESTION_SLOTS),
+        "values": values,
+        "error": error,
+    }
 
 
 @get("/staff/consultations", include_in_schema=False)
@@ -191,8 +237,10 @@ async def staff_consultations(actor: NamedDependency[Actor]) -> Template:
     if not wards and not administers(actor):
         raise PermissionDeniedException(_("Only ward leads open consultations."))
     listed = [{**w, "consultations": await consultations.for_ward(w["code"])} for w in wards]
-    return Template("consultations/staff_list.html", context={
-        "actor": actor, "wards": listed, "status_labels": consultations.STATUS_LABELS})  # fmt: skip
+    return Template(
+        "consultations/staff_list.html",
+        context={"actor": actor, "wards": listed, "status_labels": consultations.STATUS_LABELS},
+    )
 
 
 @get("/staff/consultations/new", include_in_schema=False)
@@ -208,31 +256,51 @@ def _day(value: str | None) -> date | None:
 
 
 @post("/staff/consultations/new", include_in_schema=False)
-async def consultation_create(request: Request, actor: NamedDependency[Actor],
-                              settings: NamedDependency[Settings]) -> Response:  # fmt: skip
+async def consultation_create(
+    request: Request, actor: NamedDependency[Actor], settings: NamedDependency[Settings]
+) -> Response:
     form = await request.form()
-    documents = [Upload(u.filename, await u.read()) for u in (form.getall("documents") if "documents" in form else [])
-                 if getattr(u, "filename", None)]  # fmt: skip
-    questions = [NewQuestion(form.get(f"q{i}_kind") or "", form.get(f"q{i}_prompt") or "",
-                             (form.get(f"q{i}_options") or "").splitlines()) for i in range(QUESTION_SLOTS)]  # fmt: skip
+    documents = [
+        Upload(u.filename, await u.read())
+        for u in (form.getall("documents") if "documents" in form else [])
+        if getattr(u, "filename", None)
+    ]
+    questions = [
+        NewQuestion(
+            form.get(f"q{i}_kind") or "",
+            form.get(f"q{i}_prompt") or "",
+            (form.get(f"q{i}_options") or "").splitlines(),
+        )
+        for i in range(QUESTION_SLOTS)
+    ]
     opens_on, closes_on = _day(form.get("opens_on")), _day(form.get("closes_on"))
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
         if opens_on is None or closes_on is None:
             raise ConsultationError(_("Give the opening and closing dates."))
         new = NewConsultation(
-            ward_code=form.get("ward") or "", matter=form.get("matter") or "", title=form.get("title") or "",
-            summary=form.get("summary") or "", opens_on=opens_on, closes_on=closes_on, questions=questions,
+            ward_code=form.get("ward") or "",
+            matter=form.get("matter") or "",
+            title=form.get("title") or "",
+            summary=form.get("summary") or "",
+            opens_on=opens_on,
+            closes_on=closes_on,
+            questions=questions,
             results_while_open=form.get("results_while_open") == "1",
             group_ids=[int(g) for g in form.getall("groups") if isinstance(g, str) and g.isdigit()]
-            if "groups" in form else [], documents=documents,
-        )  # fmt: skip
+            if "groups" in form
+            else [],
+            documents=documents,
+        )
         consultation_id = await consultations.create(actor, new, MediaStore(settings.media_dir))
     except PermissionError as refused:
         raise PermissionDeniedException(str(refused)) from None
     except ConsultationError as error:
-        return Template("consultations/staff_form.html", context=await _form_context(actor, values, str(error)),
-                        status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
+        return Template(
+            "consultations/staff_form.html",
+            context=await _form_context(actor, values, str(error)),
+            status_code=HTTP_400_BAD_REQUEST,
+        )
     return Redirect(f"/staff/consultations/{consultation_id}", status_code=HTTP_303_SEE_OTHER)
 
 
@@ -241,12 +309,17 @@ async def _staff_context(actor: Actor, consultation: dict, error: str | None = N
         raise PermissionDeniedException(_("This consultation belongs to another ward."))
     results = await consultations.results(consultation)
     return {
-        "actor": actor, "c": consultation, "results": results, "charts": _charts(results),
-        "free": await consultations.free_answers(consultation), "matters": consultations.MATTERS,
+        "actor": actor,
+        "c": consultation,
+        "results": results,
+        "charts": _charts(results),
+        "free": await consultations.free_answers(consultation),
+        "matters": consultations.MATTERS,
         "status_labels": consultations.STATUS_LABELS,
         "flagged": await comments.flagged("consultation", [consultation["id"]]),
-        "flag_reasons": comments.FLAG_REASONS, "error": error,
-    }  # fmt: skip
+        "flag_reasons": comments.FLAG_REASONS,
+        "error": error,
+    }
 
 
 @get("/staff/consultations/{consultation_id:int}", include_in_schema=False)
@@ -256,16 +329,26 @@ async def staff_consultation(actor: NamedDependency[Actor], consultation_id: Fro
 
 
 @post("/staff/consultations/{consultation_id:int}/synthesis", include_in_schema=False)
-async def publish_synthesis(request: Request, actor: NamedDependency[Actor], consultation_id: FromPath[int],
-                            settings: NamedDependency[Settings]) -> Response:  # fmt: skip
+async def publish_synthesis(
+    request: Request,
+    actor: NamedDependency[Actor],
+    consultation_id: FromPath[int],
+    settings: NamedDependency[Settings],
+) -> Response:
     consultation = await _consultation(consultation_id)
     form = await request.form()
-    documents = [Upload(u.filename, await u.read()) for u in (form.getall("documents") if "documents" in form else [])
-                 if getattr(u, "filename", None)]  # fmt: skip
-    synthesis = Synthesis(form.get("said") or "", form.get("taken_up") or "", form.get("not_taken_up") or "",
-                          documents)  # fmt: skip
+    documents = [
+        Upload(u.filename, await u.read())
+        for u in (form.getall("documents") if "documents" in form else [])
+        if getattr(u, "filename", None)
+    ]
+    synthesis = Synthesis(
+        form.get("said") or "", form.get("taken_up") or "", form.get("not_taken_up") or "", documents
+    )
     try:
-        await consultations.publish_synthesis(actor, consultation_id, synthesis, MediaStore(settings.media_dir))
+        await consultations.publish_synthesis(
+            actor, consultation_id, synthesis, MediaStore(settings.media_dir)
+        )
     except PermissionError as refused:
         raise PermissionDeniedException(str(refused)) from None
     except ConsultationError as error:
@@ -279,7 +362,9 @@ async def publish_synthesis(request: Request, actor: NamedDependency[Actor], con
 async def moderate(request: Request, actor: NamedDependency[Actor], comment_id: FromPath[int]) -> Response:
     form = await request.form()
     try:
-        await moderate_comment(actor, comment_id, hide=form.get("decision") == "hide", reason=form.get("reason") or "")
+        await moderate_comment(
+            actor, comment_id, hide=form.get("decision") == "hide", reason=form.get("reason") or ""
+        )
     except LookupError:
         raise NotFoundException(_("This comment does not exist.")) from None
     except PermissionError as refused:
@@ -319,10 +404,16 @@ async def groups_upload(request: Request, actor: NamedDependency[Actor]) -> Temp
         stored = await import_groups(rows)
     except UnicodeDecodeError:
         error = _("Save the file as CSV in UTF-8.")
-        return Template("consultations/staff_groups.html", context=await _groups_context(actor, error, None),
-                        status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
+        return Template(
+            "consultations/staff_groups.html",
+            context=await _groups_context(actor, error, None),
+            status_code=HTTP_400_BAD_REQUEST,
+        )
     except GroupImportError as refused:
-        return Template("consultations/staff_groups.html", context=await _groups_context(actor, str(refused), None),
-                        status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
+        return Template(
+            "consultations/staff_groups.html",
+            context=await _groups_context(actor, str(refused), None),
+            status_code=HTTP_400_BAD_REQUEST,
+        )
     notice = _("%(n)d residential groups imported.") % {"n": stored}
     return Template("consultations/staff_groups.html", context=await _groups_context(actor, None, notice))

@@ -53,9 +53,10 @@ async def _announce_opened(now: datetime) -> int:
 
 async def _remind_closing(now: datetime) -> int:
     due = await Consultation.select(Consultation.id, Consultation.closes_at).where(
-        Consultation.closes_at > now, Consultation.closes_at <= now + REMIND_BEFORE,
+        Consultation.closes_at > now,
+        Consultation.closes_at <= now + REMIND_BEFORE,
         Consultation.opens_at <= now,
-    )  # fmt: skip
+    )
     told = 0
     for row in due:
         async with write_transaction():
@@ -70,14 +71,26 @@ async def _apologise_for_late_synthesis(now: datetime) -> int:
     done = 0
     for row in late:
         new_due = deadline_for(now, working_days=EXTENSION_WORKING_DAYS)
-        slip = {"text": in_default_language(APOLOGY), "missed": row["synthesis_due"].isoformat(),
-                "new_date": new_due.date().isoformat(), **await signer(row["ward"])}  # fmt: skip
+        slip = {
+            "text": in_default_language(APOLOGY),
+            "missed": row["synthesis_due"].isoformat(),
+            "new_date": new_due.date().isoformat(),
+            **await signer(row["ward"]),
+        }
         async with write_transaction():
             if not await mark_once(row["id"], "overdue", row["synthesis_due"], slip):
                 continue
-            await Consultation.update({Consultation.synthesis_due: new_due}).where(Consultation.id == row["id"])
-            await notify.tell(await ward_followers(row["ward"]), "consultation_late", None, title=row["title"],
-                              new_date=slip["new_date"], path=f"/consultations/{row['id']}")  # fmt: skip
+            await Consultation.update({Consultation.synthesis_due: new_due}).where(
+                Consultation.id == row["id"]
+            )
+            await notify.tell(
+                await ward_followers(row["ward"]),
+                "consultation_late",
+                None,
+                title=row["title"],
+                new_date=slip["new_date"],
+                path=f"/consultations/{row['id']}",
+            )
             done += 1
     return done
 

@@ -107,9 +107,12 @@ def _check_questions(questions: list[NewQuestion]) -> list[NewQuestion]:
             raise ConsultationError(_("Question %(n)d: choose what kind of answer it takes.") % {"n": number})
         if not 3 <= len(prompt) <= 300:
             raise ConsultationError(_("Question %(n)d needs 3 to 300 characters.") % {"n": number})
-        options = [_words(o)[:200] for o in q.options if o.strip()] if q.kind in ("single", "multiple") else []
-        if q.kind in ("single", "multiple") and not (2 <= len(options) <= MAX_OPTIONS
-                                                     and len(set(options)) == len(options)):  # fmt: skip
+        options = (
+            [_words(o)[:200] for o in q.options if o.strip()] if q.kind in ("single", "multiple") else []
+        )
+        if q.kind in ("single", "multiple") and not (
+            2 <= len(options) <= MAX_OPTIONS and len(set(options)) == len(options)
+        ):
             raise ConsultationError(
                 _("Question %(n)d needs 2 to %(max)d different choices, one per line.")
                 % {"n": number, "max": MAX_OPTIONS}
@@ -169,26 +172,48 @@ async def create(actor: Actor, new: NewConsultation, media: MediaStore) -> int:
     now = clock.now()
     async with write_transaction():
         consultation = Consultation(
-            ward=ward["id"], matter=new.matter, title=title, summary=summary, opens_at=opens_at,
-            closes_at=closes_at, results_while_open=new.results_while_open, author=actor.person_id,
-            synthesis_due=deadline_for(closes_at, working_days=SYNTHESIS_WORKING_DAYS), created_at=now,
-        )  # fmt: skip
+            ward=ward["id"],
+            matter=new.matter,
+            title=title,
+            summary=summary,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            results_while_open=new.results_while_open,
+            author=actor.person_id,
+            synthesis_due=deadline_for(closes_at, working_days=SYNTHESIS_WORKING_DAYS),
+            created_at=now,
+        )
         await consultation.save()
         if groups:
             await ConsultationGroup.insert(
                 *[ConsultationGroup(consultation=consultation.id, group=g) for g in groups]
             )
-        await ConsultationQuestion.insert(*[
-            ConsultationQuestion(consultation=consultation.id, position=i, kind=q.kind, prompt=q.prompt,
-                                 options=json.dumps(q.options, ensure_ascii=False))
-            for i, q in enumerate(questions)
-        ])  # fmt: skip
+        await ConsultationQuestion.insert(
+            *[
+                ConsultationQuestion(
+                    consultation=consultation.id,
+                    position=i,
+                    kind=q.kind,
+                    prompt=q.prompt,
+                    options=json.dumps(q.options, ensure_ascii=False),
+                )
+                for i, q in enumerate(questions)
+            ]
+        )
         if stored:
-            await ConsultationDocument.insert(*[
-                ConsultationDocument(consultation=consultation.id, filename=name, kind=kind, digest=digest,
-                                     size=size, position=i)
-                for i, (name, kind, digest, size) in enumerate(stored)
-            ])  # fmt: skip
+            await ConsultationDocument.insert(
+                *[
+                    ConsultationDocument(
+                        consultation=consultation.id,
+                        filename=name,
+                        kind=kind,
+                        digest=digest,
+                        size=size,
+                        position=i,
+                    )
+                    for i, (name, kind, digest, size) in enumerate(stored)
+                ]
+            )
         if opens_at <= now:
             await tell_ward_once(consultation.id, "opened", opens_at, exclude=actor.person_id)
     return consultation.id
@@ -201,25 +226,44 @@ async def ward_followers(ward_id: int) -> list[int]:
 async def mark_once(consultation_id: int, kind: str, deadline: datetime, data: dict | None = None) -> bool:
     """Claim (consultation, kind, deadline); False if it was done already. Call it inside the
     transaction that does the thing, so the mark and the deed commit together."""
-    claimed = await ConsultationMark.insert(ConsultationMark(
-        consultation=consultation_id, kind=kind, deadline=deadline,
-        data=json.dumps(data or {}, ensure_ascii=False), created_at=clock.now(),
-    )).on_conflict(action="DO NOTHING").returning(ConsultationMark.id)  # fmt: skip
+    claimed = (
+        await ConsultationMark.insert(
+            ConsultationMark(
+                consultation=consultation_id,
+                kind=kind,
+                deadline=deadline,
+                data=json.dumps(data or {}, ensure_ascii=False),
+                created_at=clock.now(),
+            )
+        )
+        .on_conflict(action="DO NOTHING")
+        .returning(ConsultationMark.id)
+    )
     return bool(claimed)
 
 
 NOTICE_KINDS = {"opened": "consultation_opened", "closing": "consultation_closing"}
 
 
-async def tell_ward_once(consultation_id: int, kind: str, deadline: datetime, exclude: int | None = None) -> bool:
+async def tell_ward_once(
+    consultation_id: int, kind: str, deadline: datetime, exclude: int | None = None
+) -> bool:
     """Tell the ward's followers that a consultation opened, or closes tomorrow: once."""
-    row = await Consultation.select(Consultation.ward, Consultation.title).where(
-        Consultation.id == consultation_id
-    ).first()
+    row = (
+        await Consultation.select(Consultation.ward, Consultation.title)
+        .where(Consultation.id == consultation_id)
+        .first()
+    )
     if not await mark_once(consultation_id, kind, deadline):
         return False
-    await notify.tell(await ward_followers(row["ward"]), NOTICE_KINDS[kind], None, exclude=exclude,
-                      title=row["title"], path=f"/consultations/{consultation_id}")  # fmt: skip
+    await notify.tell(
+        await ward_followers(row["ward"]),
+        NOTICE_KINDS[kind],
+        None,
+        exclude=exclude,
+        title=row["title"],
+        path=f"/consultations/{consultation_id}",
+    )
     return True
 
 
@@ -249,12 +293,22 @@ STATUS_LABELS = {
 }
 
 _COLUMNS = (
-    Consultation.id, Consultation.matter, Consultation.title, Consultation.summary, Consultation.opens_at,
-    Consultation.closes_at, Consultation.results_while_open, Consultation.synthesis_due,
-    Consultation.synthesis, Consultation.synthesis_published_at, Consultation.created_at,
-    Consultation.ward.as_alias("ward_id"), Consultation.ward.code, Consultation.ward.name,
+    Consultation.id,
+    Consultation.matter,
+    Consultation.title,
+    Consultation.summary,
+    Consultation.opens_at,
+    Consultation.closes_at,
+    Consultation.results_while_open,
+    Consultation.synthesis_due,
+    Consultation.synthesis,
+    Consultation.synthesis_published_at,
+    Consultation.created_at,
+    Consultation.ward.as_alias("ward_id"),
+    Consultation.ward.code,
+    Consultation.ward.name,
     Consultation.ward.province.as_alias("province_id"),
-)  # fmt: skip
+)
 
 
 def _with_status(row: dict, now: datetime) -> dict:
@@ -264,9 +318,12 @@ def _with_status(row: dict, now: datetime) -> dict:
 async def for_ward(ward_code: str, limit: int = 50) -> list[dict]:
     """A ward's consultations, newest first, with their status and whether a synthesis is late."""
     now = clock.now()
-    rows = await Consultation.select(*_COLUMNS).where(Consultation.ward.code == ward_code).order_by(
-        Consultation.opens_at, ascending=False
-    ).limit(limit)
+    rows = (
+        await Consultation.select(*_COLUMNS)
+        .where(Consultation.ward.code == ward_code)
+        .order_by(Consultation.opens_at, ascending=False)
+        .limit(limit)
+    )
     late = await _late_ids([r["id"] for r in rows])
     return [{**_with_status(r, now), "late": r["id"] in late} for r in rows]
 
@@ -284,35 +341,50 @@ async def detail(consultation_id: int) -> dict | None:
         return None
     consultation = _with_status(row, clock.now())
     consultation["questions"] = await questions_of(consultation_id)
-    consultation["documents"] = await ConsultationDocument.select().where(
-        ConsultationDocument.consultation == consultation_id
-    ).order_by(ConsultationDocument.position)
+    consultation["documents"] = (
+        await ConsultationDocument.select()
+        .where(ConsultationDocument.consultation == consultation_id)
+        .order_by(ConsultationDocument.position)
+    )
     consultation["groups"] = await ConsultationGroup.select(
         ConsultationGroup.group.as_alias("id"), ConsultationGroup.group.name.as_alias("name")
     ).where(ConsultationGroup.consultation == consultation_id)
-    consultation["apologies"] = await ConsultationMark.select(
-        ConsultationMark.data, ConsultationMark.created_at
-    ).where(
-        ConsultationMark.consultation == consultation_id, ConsultationMark.kind == "overdue"
-    ).order_by(ConsultationMark.created_at).output(load_json=True)  # fmt: skip
+    consultation["apologies"] = (
+        await ConsultationMark.select(ConsultationMark.data, ConsultationMark.created_at)
+        .where(ConsultationMark.consultation == consultation_id, ConsultationMark.kind == "overdue")
+        .order_by(ConsultationMark.created_at)
+        .output(load_json=True)
+    )
     consultation["late"] = bool(consultation["apologies"]) or (
         consultation["synthesis"] is None and clock.now() > consultation["synthesis_due"]
     )
     consultation["synthesis_action"] = None
     if consultation["synthesis"]:
-        consultation["synthesis_action"] = await GovernmentAction.select(
-            GovernmentAction.id, GovernmentAction.title, GovernmentAction.body, GovernmentAction.published_at
-        ).where(GovernmentAction.id == consultation["synthesis"]).first()
+        consultation["synthesis_action"] = (
+            await GovernmentAction.select(
+                GovernmentAction.id,
+                GovernmentAction.title,
+                GovernmentAction.body,
+                GovernmentAction.published_at,
+            )
+            .where(GovernmentAction.id == consultation["synthesis"])
+            .first()
+        )
     return consultation
 
 
 async def questions_of(consultation_id: int) -> list[dict]:
-    return await ConsultationQuestion.select(
-        ConsultationQuestion.id, ConsultationQuestion.kind, ConsultationQuestion.prompt,
-        ConsultationQuestion.options,
-    ).where(ConsultationQuestion.consultation == consultation_id).order_by(
-        ConsultationQuestion.position
-    ).output(load_json=True)  # fmt: skip
+    return (
+        await ConsultationQuestion.select(
+            ConsultationQuestion.id,
+            ConsultationQuestion.kind,
+            ConsultationQuestion.prompt,
+            ConsultationQuestion.options,
+        )
+        .where(ConsultationQuestion.consultation == consultation_id)
+        .order_by(ConsultationQuestion.position)
+        .output(load_json=True)
+    )
 
 
 def _parse(question: dict, values: list[str]):
@@ -337,8 +409,12 @@ def _parse(question: dict, values: list[str]):
 
 
 async def scope_group_ids(consultation_id: int) -> list[int]:
-    return [g["group"] for g in await ConsultationGroup.select(ConsultationGroup.group).where(
-        ConsultationGroup.consultation == consultation_id)]  # fmt: skip
+    return [
+        g["group"]
+        for g in await ConsultationGroup.select(ConsultationGroup.group).where(
+            ConsultationGroup.consultation == consultation_id
+        )
+    ]
 
 
 async def counts_as_verified(person_id: int, consultation: dict) -> bool:
@@ -368,22 +444,32 @@ async def answer(consultation_id: int, person_id: int, form: dict[str, list[str]
     if not answers:
         raise ConsultationError(_("Answer at least one question."))
     verified = await counts_as_verified(person_id, consultation)
-    await ConsultationAnswer.insert(ConsultationAnswer(
-        consultation=consultation_id, person=person_id, verified=verified,
-        answers=json.dumps(answers, ensure_ascii=False), created_at=now, updated_at=now,
-    )).on_conflict(
-        target=(ConsultationAnswer.consultation, ConsultationAnswer.person), action="DO UPDATE",
+    await ConsultationAnswer.insert(
+        ConsultationAnswer(
+            consultation=consultation_id,
+            person=person_id,
+            verified=verified,
+            answers=json.dumps(answers, ensure_ascii=False),
+            created_at=now,
+            updated_at=now,
+        )
+    ).on_conflict(
+        target=(ConsultationAnswer.consultation, ConsultationAnswer.person),
+        action="DO UPDATE",
         values=[ConsultationAnswer.answers, ConsultationAnswer.verified, ConsultationAnswer.updated_at],
-    )  # fmt: skip
+    )
 
 
 async def answer_of(consultation_id: int, person_id: int | None) -> dict | None:
     """The person's own answers ({question id: value}), to fill the form again."""
     if person_id is None:
         return None
-    row = await ConsultationAnswer.select(ConsultationAnswer.answers, ConsultationAnswer.updated_at).where(
-        ConsultationAnswer.consultation == consultation_id, ConsultationAnswer.person == person_id
-    ).output(load_json=True).first()  # fmt: skip
+    row = (
+        await ConsultationAnswer.select(ConsultationAnswer.answers, ConsultationAnswer.updated_at)
+        .where(ConsultationAnswer.consultation == consultation_id, ConsultationAnswer.person == person_id)
+        .output(load_json=True)
+        .first()
+    )
     return row
 
 
@@ -402,9 +488,11 @@ def option_labels(question: dict) -> list[str]:
 async def results(consultation: dict) -> dict:
     """Counts per choice, verified and unverified apart, with shares of those who answered
     the question; and how many took part. Free comments are not counted here."""
-    rows = await ConsultationAnswer.select(ConsultationAnswer.verified, ConsultationAnswer.answers).where(
-        ConsultationAnswer.consultation == consultation["id"]
-    ).output(load_json=True)  # fmt: skip
+    rows = (
+        await ConsultationAnswer.select(ConsultationAnswer.verified, ConsultationAnswer.answers)
+        .where(ConsultationAnswer.consultation == consultation["id"])
+        .output(load_json=True)
+    )
     participants = {"verified": sum(r["verified"] for r in rows)}
     participants["unverified"] = len(rows) - participants["verified"]
     per_question = []
@@ -420,29 +508,44 @@ async def results(consultation: dict) -> dict:
                 continue
             who = "verified" if row["verified"] else "unverified"
             answered[who] += 1
-            chosen = value if isinstance(value, list) else [value - 1 if question["kind"] == "scale" else value]
+            chosen = (
+                value if isinstance(value, list) else [value - 1 if question["kind"] == "scale" else value]
+            )
             for index in chosen:
                 counts[index][who] += 1
         for option in counts:
             option["total"] = option["verified"] + option["unverified"]
             everyone = answered["verified"] + answered["unverified"]
             option["share"] = option["total"] / everyone if everyone else 0.0
-        per_question.append({"id": question["id"], "prompt": question["prompt"], "kind": question["kind"],
-                             "options": counts, "answered": answered})  # fmt: skip
+        per_question.append(
+            {
+                "id": question["id"],
+                "prompt": question["prompt"],
+                "kind": question["kind"],
+                "options": counts,
+                "answered": answered,
+            }
+        )
     return {"participants": participants, "questions": per_question}
 
 
 async def free_answers(consultation: dict) -> list[dict]:
     """What people wrote in the free comment questions, without who wrote it: for the ward
     staff writing the synthesis."""
-    rows = await ConsultationAnswer.select(ConsultationAnswer.verified, ConsultationAnswer.answers).where(
-        ConsultationAnswer.consultation == consultation["id"]
-    ).order_by(ConsultationAnswer.updated_at).output(load_json=True)  # fmt: skip
+    rows = (
+        await ConsultationAnswer.select(ConsultationAnswer.verified, ConsultationAnswer.answers)
+        .where(ConsultationAnswer.consultation == consultation["id"])
+        .order_by(ConsultationAnswer.updated_at)
+        .output(load_json=True)
+    )
     texts = []
     for question in consultation["questions"]:
         if question["kind"] == "comment":
-            said = [{"text": r["answers"][str(question["id"])], "verified": r["verified"]}
-                    for r in rows if str(question["id"]) in r["answers"]]  # fmt: skip
+            said = [
+                {"text": r["answers"][str(question["id"])], "verified": r["verified"]}
+                for r in rows
+                if str(question["id"]) in r["answers"]
+            ]
             texts.append({"prompt": question["prompt"], "answers": said})
     return texts
 
@@ -456,12 +559,17 @@ class Synthesis:
 
 
 SYNTHESIS_TITLE = N_("Synthesis of opinions: %(title)s")
-SYNTHESIS_SECTIONS = (N_("What residents said"), N_("What the ward takes up"),
-                      N_("What the ward does not take up, and why"))  # fmt: skip
+SYNTHESIS_SECTIONS = (
+    N_("What residents said"),
+    N_("What the ward takes up"),
+    N_("What the ward does not take up, and why"),
+)
 SYNTHESIS_PARTICIPATION = N_("%(verified)d verified residents and %(unverified)d other residents took part.")
 
 
-async def publish_synthesis(actor: Actor, consultation_id: int, synthesis: Synthesis, media: MediaStore) -> int:
+async def publish_synthesis(
+    actor: Actor, consultation_id: int, synthesis: Synthesis, media: MediaStore
+) -> int:
     """Publish the synthesis as a government action linked to the consultation; its id."""
     consultation = await detail(consultation_id)
     if consultation is None:
@@ -474,26 +582,44 @@ async def publish_synthesis(actor: Actor, consultation_id: int, synthesis: Synth
         raise ConsultationError(_("The synthesis of this consultation is already published."))
     parts = [_words_keep_lines(p) for p in (synthesis.said, synthesis.taken_up, synthesis.not_taken_up)]
     if not all(parts):
-        raise ConsultationError(_("Write all three parts: what was said, what is taken up, what is not and why."))
+        raise ConsultationError(
+            _("Write all three parts: what was said, what is taken up, what is not and why.")
+        )
     if sum(len(p) for p in parts) > MAX_SYNTHESIS_CHARS:
         raise ConsultationError(_("The synthesis is too long: at most 20,000 characters."))
     counted = (await results(consultation))["participants"]
-    body = "\n\n".join([
-        in_default_language(SYNTHESIS_PARTICIPATION) % counted,
-        *[f"{in_default_language(heading)}:\n{text}" for heading, text in zip(SYNTHESIS_SECTIONS, parts, strict=True)],
-    ])  # fmt: skip
+    body = "\n\n".join(
+        [
+            in_default_language(SYNTHESIS_PARTICIPATION) % counted,
+            *[
+                f"{in_default_language(heading)}:\n{text}"
+                for heading, text in zip(SYNTHESIS_SECTIONS, parts, strict=True)
+            ],
+        ]
+    )
     title = (in_default_language(SYNTHESIS_TITLE) % {"title": consultation["title"]})[:300]
     try:
-        action_id = await publish(actor, NewAction(
-            ward_code=consultation["ward.code"], kind="synthesis", title=title, body=body,
-            attachments=synthesis.documents,
-        ), media)  # fmt: skip
+        action_id = await publish(
+            actor,
+            NewAction(
+                ward_code=consultation["ward.code"],
+                kind="synthesis",
+                title=title,
+                body=body,
+                attachments=synthesis.documents,
+            ),
+            media,
+        )
     except ActionError as refused:
         raise ConsultationError(str(refused)) from None
     async with write_transaction():
-        linked = await Consultation.update(
-            {Consultation.synthesis: action_id, Consultation.synthesis_published_at: clock.now()}
-        ).where(Consultation.id == consultation_id, Consultation.synthesis.is_null()).returning(Consultation.id)
+        linked = (
+            await Consultation.update(
+                {Consultation.synthesis: action_id, Consultation.synthesis_published_at: clock.now()}
+            )
+            .where(Consultation.id == consultation_id, Consultation.synthesis.is_null())
+            .returning(Consultation.id)
+        )
         if linked:
             await _tell_participants(actor, consultation)
     if not linked:  # another lead published the same moment: keep theirs, drop this copy
@@ -506,11 +632,20 @@ async def _tell_participants(actor: Actor, consultation: dict) -> None:
     consultation_id = consultation["id"]
     # Followers of the ward heard of the action itself; those who answered hear it too.
     followers = set(await ward_followers(consultation["ward_id"]))
-    participants = [r["person"] for r in await ConsultationAnswer.select(ConsultationAnswer.person).where(
-        ConsultationAnswer.consultation == consultation_id)]  # fmt: skip
-    await notify.tell([p for p in participants if p not in followers], "consultation_synthesis", None,
-                      exclude=actor.person_id, title=consultation["title"],
-                      path=f"/consultations/{consultation_id}")  # fmt: skip
+    participants = [
+        r["person"]
+        for r in await ConsultationAnswer.select(ConsultationAnswer.person).where(
+            ConsultationAnswer.consultation == consultation_id
+        )
+    ]
+    await notify.tell(
+        [p for p in participants if p not in followers],
+        "consultation_synthesis",
+        None,
+        exclude=actor.person_id,
+        title=consultation["title"],
+        path=f"/consultations/{consultation_id}",
+    )
 
 
 def _words_keep_lines(text: str) -> str:
@@ -518,7 +653,12 @@ def _words_keep_lines(text: str) -> str:
 
 
 async def ward_of(consultation_id: int) -> dict | None:
-    return await Consultation.select(
-        Consultation.ward.as_alias("ward_id"), Consultation.ward.province.as_alias("province_id"),
-        Consultation.ward.code.as_alias("ward_code"),
-    ).where(Consultation.id == consultation_id).first()  # fmt: skip
+    return (
+        await Consultation.select(
+            Consultation.ward.as_alias("ward_id"),
+            Consultation.ward.province.as_alias("province_id"),
+            Consultation.ward.code.as_alias("ward_code"),
+        )
+        .where(Consultation.id == consultation_id)
+        .first()
+    )

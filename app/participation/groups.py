@@ -38,7 +38,9 @@ def read_groups(text: str, *, only_ward: str | None = None) -> list[GroupRow]:
     (a ward lead imports for their own ward; the column may then be left empty)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     if reader.fieldnames is None or "name" not in reader.fieldnames:
-        raise GroupImportError(_("The file needs a header line: %(columns)s.") % {"columns": ", ".join(COLUMNS)})
+        raise GroupImportError(
+            _("The file needs a header line: %(columns)s.") % {"columns": ", ".join(COLUMNS)}
+        )
     rows: list[GroupRow] = []
     for number, raw in enumerate(reader, start=2):
         if len(rows) >= MAX_ROWS:
@@ -65,22 +67,32 @@ def read_groups(text: str, *, only_ward: str | None = None) -> list[GroupRow]:
 async def import_groups(rows: list[GroupRow]) -> int:
     """Add or update these groups; returns how many rows were stored."""
     codes = sorted({r.ward_code for r in rows})
-    wards = {w["code"]: w["id"] for w in await Ward.select(Ward.id, Ward.code).where(Ward.code.is_in(codes or [""]))}
+    wards = {
+        w["code"]: w["id"]
+        for w in await Ward.select(Ward.id, Ward.code).where(Ward.code.is_in(codes or [""]))
+    }
     unknown = [c for c in codes if c not in wards]
     if unknown:
         raise GroupImportError(_("No ward has the code %(code)s.") % {"code": ", ".join(unknown)})
     if rows:
-        await ResidentialGroup.insert(*[
-            ResidentialGroup(ward=wards[r.ward_code], name=r.name, kind=r.kind, households=r.households)
-            for r in rows
-        ]).on_conflict(
-            target=(ResidentialGroup.ward, ResidentialGroup.name), action="DO UPDATE",
+        await ResidentialGroup.insert(
+            *[
+                ResidentialGroup(ward=wards[r.ward_code], name=r.name, kind=r.kind, households=r.households)
+                for r in rows
+            ]
+        ).on_conflict(
+            target=(ResidentialGroup.ward, ResidentialGroup.name),
+            action="DO UPDATE",
             values=[ResidentialGroup.kind, ResidentialGroup.households],
-        )  # fmt: skip
+        )
     return len(rows)
 
 
 async def groups_of(ward_id: int) -> list[dict]:
-    return await ResidentialGroup.select(
-        ResidentialGroup.id, ResidentialGroup.name, ResidentialGroup.kind, ResidentialGroup.households
-    ).where(ResidentialGroup.ward == ward_id).order_by(ResidentialGroup.id)
+    return (
+        await ResidentialGroup.select(
+            ResidentialGroup.id, ResidentialGroup.name, ResidentialGroup.kind, ResidentialGroup.households
+        )
+        .where(ResidentialGroup.ward == ward_id)
+        .order_by(ResidentialGroup.id)
+    )

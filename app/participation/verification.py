@@ -59,17 +59,25 @@ async def issue(actor: Actor, ward_code: str, group_id: int | None = None) -> Is
         raise PermissionError(_("You may not verify residents of this ward."))
     group = None
     if group_id is not None:
-        group = await ResidentialGroup.select(ResidentialGroup.name).where(
-            ResidentialGroup.id == group_id, ResidentialGroup.ward == ward["id"]
-        ).first()
+        group = (
+            await ResidentialGroup.select(ResidentialGroup.name)
+            .where(ResidentialGroup.id == group_id, ResidentialGroup.ward == ward["id"])
+            .first()
+        )
         if group is None:
             raise VerificationError(_("That residential group is not in this ward."))
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     now = clock.now()
-    await VerificationCode.insert(VerificationCode(
-        code_hash=_hash(code), ward=ward["id"], group=group_id, issued_by=actor.person_id, created_at=now,
-        expires_at=now + CODE_VALID,
-    ))  # fmt: skip
+    await VerificationCode.insert(
+        VerificationCode(
+            code_hash=_hash(code),
+            ward=ward["id"],
+            group=group_id,
+            issued_by=actor.person_id,
+            created_at=now,
+            expires_at=now + CODE_VALID,
+        )
+    )
     return IssuedCode(readable(code), ward["name"], group["name"] if group else None, now + CODE_VALID)
 
 
@@ -80,25 +88,38 @@ async def redeem(person_id: int, code: str) -> dict:
     exactly one succeeds."""
     now = clock.now()
     async with write_transaction():
-        spent = await VerificationCode.update(
-            {VerificationCode.used_at: now, VerificationCode.used_by: person_id}
-        ).where(
-            VerificationCode.code_hash == _hash(code), VerificationCode.used_at.is_null(),
-            VerificationCode.expires_at > now,
-        ).returning(VerificationCode.ward, VerificationCode.group, VerificationCode.issued_by)  # fmt: skip
+        spent = (
+            await VerificationCode.update(
+                {VerificationCode.used_at: now, VerificationCode.used_by: person_id}
+            )
+            .where(
+                VerificationCode.code_hash == _hash(code),
+                VerificationCode.used_at.is_null(),
+                VerificationCode.expires_at > now,
+            )
+            .returning(VerificationCode.ward, VerificationCode.group, VerificationCode.issued_by)
+        )
         if not spent:
-            raise VerificationError(_(
-                "This code is not valid: it may be mistyped, used already or expired. "
-                "Ask the ward office or your group head for a new one."
-            ))  # fmt: skip
+            raise VerificationError(
+                _(
+                    "This code is not valid: it may be mistyped, used already or expired. "
+                    "Ask the ward office or your group head for a new one."
+                )
+            )
         code_row = spent[0]
-        await VerifiedResident.insert(VerifiedResident(
-            person=person_id, ward=code_row["ward"], group=code_row["group"],
-            verified_by=code_row["issued_by"], verified_at=now,
-        )).on_conflict(
-            target=(VerifiedResident.person, VerifiedResident.ward), action="DO UPDATE",
+        await VerifiedResident.insert(
+            VerifiedResident(
+                person=person_id,
+                ward=code_row["ward"],
+                group=code_row["group"],
+                verified_by=code_row["issued_by"],
+                verified_at=now,
+            )
+        ).on_conflict(
+            target=(VerifiedResident.person, VerifiedResident.ward),
+            action="DO UPDATE",
             values=[VerifiedResident.group, VerifiedResident.verified_by, VerifiedResident.verified_at],
-        )  # fmt: skip
+        )
     return await verification_of(person_id, code_row["ward"])
 
 
@@ -106,17 +127,23 @@ async def verification_of(person_id: int | None, ward_id: int) -> dict | None:
     """The ward and group a person is verified in, or None."""
     if person_id is None:
         return None
-    return await VerifiedResident.select(
-        VerifiedResident.ward.name.as_alias("ward_name"), VerifiedResident.group.as_alias("group_id"),
-        VerifiedResident.group.name.as_alias("group_name"), VerifiedResident.verified_at,
-    ).where(VerifiedResident.person == person_id, VerifiedResident.ward == ward_id).first()  # fmt: skip
+    return (
+        await VerifiedResident.select(
+            VerifiedResident.ward.name.as_alias("ward_name"),
+            VerifiedResident.group.as_alias("group_id"),
+            VerifiedResident.group.name.as_alias("group_name"),
+            VerifiedResident.verified_at,
+        )
+        .where(VerifiedResident.person == person_id, VerifiedResident.ward == ward_id)
+        .first()
+    )
 
 
 async def verifications_of(person_id: int | None) -> list[dict]:
     if person_id is None:
         return []
     return await VerifiedResident.select(
-        VerifiedResident.ward.name.as_alias("ward_name"), VerifiedResident.group.name.as_alias("group_name"),
+        VerifiedResident.ward.name.as_alias("ward_name"),
+        VerifiedResident.group.name.as_alias("group_name"),
         VerifiedResident.verified_at,
-    ).where(VerifiedResident.person == person_id)  # fmt: skip
-
+    ).where(VerifiedResident.person == person_id)

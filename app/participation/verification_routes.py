@@ -23,9 +23,15 @@ from app.transparency.queries import ward_by_code
 
 @get("/verify", include_in_schema=False)
 async def verify_form(request: Request, code: FromQuery[str] = "") -> Template:
-    return Template("verification/verify.html", context={
-        "code": code[:20], "error": None, "done": None,
-        "verifications": await verifications_of(await device_person_id(request))})  # fmt: skip
+    return Template(
+        "verification/verify.html",
+        context={
+            "code": code[:20],
+            "error": None,
+            "done": None,
+            "verifications": await verifications_of(await device_person_id(request)),
+        },
+    )
 
 
 @post("/verify", include_in_schema=False)
@@ -35,12 +41,22 @@ async def verify(request: Request) -> Response:
     try:
         done = await redeem(person, code)
     except VerificationError as error:
-        return Template("verification/verify.html", context={
-            "code": code, "error": str(error), "done": None, "verifications": await verifications_of(person)},
-            status_code=HTTP_400_BAD_REQUEST, cookies=cookies)  # fmt: skip
-    return Template("verification/verify.html", context={
-        "code": "", "error": None, "done": done, "verifications": await verifications_of(person)},
-        cookies=cookies)  # fmt: skip
+        return Template(
+            "verification/verify.html",
+            context={
+                "code": code,
+                "error": str(error),
+                "done": None,
+                "verifications": await verifications_of(person),
+            },
+            status_code=HTTP_400_BAD_REQUEST,
+            cookies=cookies,
+        )
+    return Template(
+        "verification/verify.html",
+        context={"code": "", "error": None, "done": done, "verifications": await verifications_of(person)},
+        cookies=cookies,
+    )
 
 
 async def _issuing_context(actor: Actor, error: str | None = None) -> dict:
@@ -60,7 +76,9 @@ async def issue_form(actor: NamedDependency[Actor]) -> Template:
 
 
 @post("/staff/verify", include_in_schema=False)
-async def issue_code(request: Request, actor: NamedDependency[Actor], settings: NamedDependency[Settings]) -> Template:
+async def issue_code(
+    request: Request, actor: NamedDependency[Actor], settings: NamedDependency[Settings]
+) -> Template:
     form = await request.form()
     group = form.get("group") or ""
     try:
@@ -68,8 +86,11 @@ async def issue_code(request: Request, actor: NamedDependency[Actor], settings: 
     except PermissionError as refused:
         raise PermissionDeniedException(str(refused)) from None
     except VerificationError as error:
-        return Template("verification/issue.html", context=await _issuing_context(actor, str(error)),
-                        status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
+        return Template(
+            "verification/issue.html",
+            context=await _issuing_context(actor, str(error)),
+            status_code=HTTP_400_BAD_REQUEST,
+        )
     # The QR opens /verify with the code filled in; the code is printed beside it as well.
     qr = segno.make(settings.link(f"/verify?code={issued.code}"), error="m").svg_inline(scale=4, border=2)
     return Template("verification/slip.html", context={"actor": actor, "issued": issued, "qr": qr})

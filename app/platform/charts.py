@@ -66,7 +66,9 @@ def choice_bars(options: list[tuple[str, int, int]], labels: tuple[str, str], ti
     for i, (label, first, second) in enumerate(options):
         y = top + i * row
         short = label if len(label) <= 34 else label[:33] + "…"
-        parts.append(f'<text x="0" y="{y + 17}" font-size="12"><title>{escape(label)}</title>{escape(short)}</text>')
+        parts.append(
+            f'<text x="0" y="{y + 17}" font-size="12"><title>{escape(label)}</title>{escape(short)}</text>'
+        )
         x = label_width
         for value, colour in ((first, "#1b6b3a"), (second, "#8fb8a0")):
             w = value * scale
