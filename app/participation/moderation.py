@@ -1,5 +1,5 @@
 """Moderation by the ward lead: comments hidden or restored with a public reason, whatever
-they are attached to; and (see report_moderation) what a report shows in public."""
+they are attached to. A kind of target (a proposal, later) adds how to find its ward here."""
 
 from __future__ import annotations
 
