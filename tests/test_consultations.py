@@ -404,3 +404,24 @@ def test_groups_csv_is_checked_line_by_line():
     with pytest.raises(GroupImportError):
         read_groups("ward_code,name\n11443,Tổ 1\n", only_ward=PHU_LIEN)
     assert [r.name for r in read_groups("name\nTổ 1\n\n", only_ward=PHU_LIEN)] == ["Tổ 1"]
+
+
+async def test_the_media_sweep_keeps_a_consultations_documents(accounts):
+    import os
+    from datetime import timedelta
+
+    from app.demo import demo_pdf
+    from app.platform import clock
+    from app.platform.media_sweep import sweep_media
+    from app.transparency.actions import Upload
+
+    await consultations.create(accounts["lanhdao.phulien"], NewConsultation(
+        ward_code=PHU_LIEN, matter="units", title="Dự thảo có văn bản", summary="", questions=QUESTIONS,
+        opens_on=date(2026, 11, 20), closes_on=date(2026, 11, 27), documents=[Upload("a.pdf", demo_pdf("A"))],
+    ), MediaStore(_media()))  # fmt: skip
+    files = [p for p in _media().rglob("*") if p.is_file()]
+    assert len(files) == 1 and files[0].suffix == ".pdf"
+    old = (clock.now() - timedelta(hours=25)).timestamp()
+    os.utime(files[0], (old, old))
+    assert await sweep_media(MediaStore(_media()), None) == 0
+    assert files[0].exists()
