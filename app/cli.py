@@ -55,6 +55,25 @@ def cmd_import_units(args) -> int:
     return 0
 
 
+def cmd_import_groups(args) -> int:
+    from pathlib import Path
+
+    from app.participation.groups import GroupImportError, import_groups, read_groups
+
+    try:
+        rows = read_groups(Path(args.file).read_text(encoding="utf-8"))
+        stored = _run(lambda: import_groups(rows))
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"gandan import-groups: cannot read {args.file}: {error}", file=sys.stderr)
+        return 2
+    except GroupImportError as error:
+        print(f"gandan import-groups: {error}", file=sys.stderr)
+        return 2
+    wards = len({r.ward_code for r in rows})
+    print(f"Residential groups imported: {stored} in {wards} wards.")
+    return 0
+
+
 def cmd_import_boundaries(args) -> int:
     from pathlib import Path
 
@@ -149,6 +168,9 @@ def cmd_sweep(args) -> int:
     result = _run(sweep)
     print(f"Warned of deadlines: {result.warned}. Apology slips: {result.apologised}. "
           f"Closed after 7 days: {result.auto_closed}.")  # fmt: skip
+    told = result.consultations
+    print(f"Consultations announced: {told.opened}. Reminded before closing: {told.reminded}. "
+          f"Late syntheses apologised for: {told.apologised}.")  # fmt: skip
     removed = _run(lambda: sweep_media(*media_stores(get_settings())))
     print(f"Media files no report or action uses, removed: {removed}.")
     _run(lambda: purge_expired_sessions(get_settings()))
@@ -241,6 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
     bounds.add_argument("--quiet", action="store_true", help="no progress bar")
     bounds.set_defaults(func=cmd_import_boundaries)
 
+    groups = sub.add_parser("import-groups", help="load residential groups (thôn, tổ dân phố) from a CSV")
+    groups.add_argument("file", help="CSV with the columns ward_code, name, kind (to_dan_pho|thon), "
+                        "households")
+    groups.set_defaults(func=cmd_import_groups)
+
     demo = sub.add_parser("seed-demo", help="load demo accounts and reports (idempotent)")
     demo.add_argument("--if-empty", action="store_true", help="do nothing when reports exist")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -264,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="deliver the outbox (push notifications) until stopped"
                    ).set_defaults(func=cmd_worker)  # fmt: skip
 
-    sub.add_parser("sweep", help="deadlines, apology slips, auto-closing, orphan media, sessions, once (cron)"
+    sub.add_parser("sweep", help="deadlines, apologies, closing, consultations, media, sessions (cron)"
                    ).set_defaults(func=cmd_sweep)  # fmt: skip
 
     bak = sub.add_parser("backup", help="write a consistent copy of the database")

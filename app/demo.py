@@ -25,7 +25,17 @@ from app.platform import clock
 from app.platform.boundaries import DEMO_BOUNDARIES, import_boundaries, read_features
 from app.platform.geo import KM_PER_DEGREE
 from app.platform.photos import MediaStore, process_photo
-from app.platform.tables import Category, GovernmentAction, Person, Province, Rating, Report, StaffRole, Ward
+from app.platform.tables import (
+    Category,
+    Consultation,
+    GovernmentAction,
+    Person,
+    Province,
+    Rating,
+    Report,
+    StaffRole,
+    Ward,
+)
 from app.reporting.categories import ensure_default_categories
 from app.reporting.reports import NewReport, apply_action, create_report
 from app.transparency.actions import NewAction, Upload, publish
@@ -66,6 +76,8 @@ DEMO_ACCOUNTS = [
                 "province_supervisor", province_code=HAI_PHONG),
     DemoAccount("thanhtra.phulien", "Đỗ Văn Bình", "Trưởng ban Thanh tra nhân dân",
                 "inspector", ward_code="11446"),
+    DemoAccount("totruong.phulien", "Vũ Thị Hằng", "Tổ trưởng Tổ dân phố số 7",
+                "group_head", ward_code="11446"),
 ]  # fmt: skip
 
 DEMO_RESIDENTS = [
@@ -297,6 +309,7 @@ async def seed_demo(media: MediaStore, progress: Callable[[Iterable], Iterable] 
     # Overdue demo cases get their apology slips and escalations the way real ones do.
     await sweep(now)
     await ensure_demo_actions(media, accounts["lanhdao.phulien"])
+    await ensure_demo_participation(media, accounts, residents)
     if not await key_is_valid(DEMO_API_KEY):
         await issue_key("Demo Open311 partner", accounts["admin"], key=DEMO_API_KEY)
     return added
@@ -359,3 +372,98 @@ async def ensure_demo_actions(media: MediaStore, lead_id: int) -> None:
             ),
             media,
         )
+
+
+PHU_LIEN_GROUPS = "ward_code,name,kind,households\n" + "".join(
+    f"11446,Tổ dân phố số {n},to_dan_pho,{households}\n"
+    for n, households in enumerate((212, 187, 243, 198, 176, 231, 94, 88), start=1)
+)
+MERGER_TITLE = "Dự thảo phương án sáp nhập Tổ dân phố số 7 và Tổ dân phố số 8 thành Tổ dân phố số 7"
+MERGER_SUMMARY = (
+    "Tổ dân phố số 7 (94 hộ) và Tổ dân phố số 8 (88 hộ) đều dưới mức quy định về số hộ gia đình. "
+    "UBND phường dự kiến sáp nhập hai tổ thành Tổ dân phố số 7, nhà văn hóa chung đặt tại số 12 ngõ 45.\n"
+    "Mời bà con hai tổ cho ý kiến về phương án, tên gọi và địa điểm sinh hoạt chung."
+)
+LONGER_MARKET_HOURS = "Đề nghị kéo dài giờ họp chợ đến 12 giờ vào ngày rằm."
+MARKET_TITLE = "Dự thảo quy định về giờ họp chợ tạm và giữ gìn vệ sinh tại khu chợ Phù Liễn"
+
+
+async def ensure_demo_participation(media: MediaStore, accounts: dict[str, int],
+                                    residents: list[int]) -> None:
+    """Phù Liễn's residential groups, a consultation open now (a group merger) with verified
+    and unverified answers and comments, and a closed one with its synthesis: all through the
+    same code paths as the pages."""
+    from app.participation import comments, consultations
+    from app.participation.groups import groups_of, import_groups, read_groups
+    from app.participation.verification import issue, redeem
+
+    await import_groups(read_groups(PHU_LIEN_GROUPS))
+    if await Consultation.exists().where(Consultation.title == MERGER_TITLE):
+        return
+    ward = await Ward.select(Ward.id).where(Ward.code == "11446").first()
+    groups = {g["name"]: g["id"] for g in await groups_of(ward["id"])}
+    lead = await load_actor(accounts["lanhdao.phulien"])
+    group_head = await load_actor(accounts["totruong.phulien"])
+    now = clock.now()
+    today = now.astimezone(clock.VIETNAM).date()
+    previous = clock.use(clock.FixedClock(now - timedelta(days=40)))
+    try:
+        market = await consultations.create(lead, consultations.NewConsultation(
+            ward_code="11446", matter="community_decision", title=MARKET_TITLE,
+            summary="Chợ tạm họp từ 5 giờ đến 11 giờ; các hộ kinh doanh tự thu gom rác về điểm tập kết.",
+            opens_on=today - timedelta(days=40), closes_on=today - timedelta(days=26),
+            questions=[consultations.NewQuestion("scale", "Bà con có đồng ý với dự thảo quy định không?"),
+                       consultations.NewQuestion("comment", "Ý kiến khác của bà con")],
+            documents=[Upload("du-thao-quy-dinh-cho.pdf", demo_pdf(MARKET_TITLE))],
+        ), media)  # fmt: skip
+        questions = await consultations.questions_of(market)
+        for n, person in enumerate(residents):
+            await consultations.answer(market, person, {
+                f"q{questions[0]['id']}": [str((4, 5, 2, 4, 3, 5)[n % 6])],
+                f"q{questions[1]['id']}": [LONGER_MARKET_HOURS] if n == 2 else [],
+            })  # fmt: skip
+        clock.use(clock.FixedClock(now - timedelta(days=20)))
+        await consultations.publish_synthesis(lead, market, consultations.Synthesis(
+            said="6 người dân cho ý kiến; đa số đồng ý với dự thảo. Một ý kiến đề nghị kéo dài giờ họp chợ "
+                 "đến 12 giờ vào ngày rằm.",
+            taken_up="Giữ giờ họp chợ từ 5 giờ đến 11 giờ; bổ sung thùng rác tại hai lối vào chợ.",
+            not_taken_up="Chưa kéo dài giờ họp chợ vào ngày rằm vì ảnh hưởng giao thông giờ tan học; "
+                         "phường sẽ xem xét lại sau 6 tháng.",
+        ), media)  # fmt: skip
+        clock.use(clock.FixedClock(now - timedelta(days=3)))
+        merger = await consultations.create(lead, consultations.NewConsultation(
+            ward_code="11446", matter="units", title=MERGER_TITLE, summary=MERGER_SUMMARY,
+            opens_on=today - timedelta(days=3), closes_on=today + timedelta(days=12), results_while_open=True,
+            group_ids=[groups["Tổ dân phố số 7"], groups["Tổ dân phố số 8"]],
+            questions=[
+                consultations.NewQuestion("scale", "Bà con có đồng ý sáp nhập hai tổ dân phố không?"),
+                consultations.NewQuestion("single", "Tên gọi của tổ dân phố sau sáp nhập",
+                                          ["Tổ dân phố số 7", "Tổ dân phố Đồng Hòa"]),
+                consultations.NewQuestion("multiple", "Địa điểm sinh hoạt chung bà con thấy thuận tiện",
+                                          ["Nhà văn hóa số 12 ngõ 45", "Sân trường tiểu học",
+                                           "Nhà văn hóa tổ 8 cũ"]),
+                consultations.NewQuestion("comment", "Ý kiến khác của bà con"),
+            ],
+            documents=[Upload("phuong-an-sap-nhap-to-7-8.pdf", demo_pdf(MERGER_TITLE))],
+        ), media)  # fmt: skip
+        # Two residents met the group head in person and typed their codes.
+        for person in residents[:2]:
+            issued = await issue(group_head, "11446", groups["Tổ dân phố số 7"])
+            await redeem(person, issued.code)
+        q = {question["kind"]: question["id"] for question in await consultations.questions_of(merger)}
+        for n, person in enumerate(residents[:5]):
+            await consultations.answer(merger, person, {
+                f"q{q['scale']}": [str((5, 4, 2, 4, 5)[n])], f"q{q['single']}": [str((0, 1, 0, 0, 1)[n])],
+                f"q{q['multiple']}": [["0"], ["0", "1"], ["2"], ["0"], ["1"]][n],
+            })  # fmt: skip
+        first = await comments.post("consultation", merger, ward["id"], residents[0],
+                                    "Nên giữ tên Tổ dân phố số 7 cho quen thuộc với bà con lớn tuổi.")
+        await comments.post("consultation", merger, ward["id"], residents[3],
+                            "Nhà văn hóa số 12 hơi chật, đề nghị phường hỗ trợ cải tạo.")
+        await comments.post("consultation", merger, ward["id"], residents[2],
+                            "Đồng ý, nhưng xin giữ nguyên lịch sinh hoạt tổ vào tối thứ Bảy.",
+                            parent_id=first)
+        for person in residents[1:4]:
+            await comments.support(first, person)
+    finally:
+        clock.use(previous)

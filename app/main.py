@@ -27,6 +27,7 @@ from app.casework import web as casework_web
 from app.casework.labels import event_label, status_label
 from app.casework.live import make_channels
 from app.casework.sweep import sweep
+from app.participation import web as participation_web
 from app.platform import clock, db, i18n
 from app.platform import web as platform_web
 from app.platform.assets import asset
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *reporting_web.routers,
             *casework_web.routers,
             *transparency_web.routers,
+            *participation_web.routers,
         ],
         lifespan=[lifespan],
         middleware=[

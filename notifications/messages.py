@@ -16,11 +16,16 @@ TITLES = {
     "due_soon": N_("Report %(code)s is due within a working day"),
     "escalated": N_("Report %(code)s was escalated to the province"),
     "government_action": N_("Your ward published: %(title)s"),
+    "consultation_opened": N_("Your ward asks for your opinion: %(title)s"),
+    "consultation_closing": N_("Last day to give your opinion: %(title)s"),
+    "consultation_synthesis": N_("The ward published what it takes up: %(title)s"),
+    "consultation_late": N_("The synthesis is late: the ward apologises (%(title)s)"),
 }
 BODIES = {
     "resolved": N_("Tell the ward whether it is really fixed, and rate how it was handled."),
     "apology": N_("New date: %(new_date)s."),
     "due_soon": N_("Deadline: %(deadline)s."),
+    "consultation_late": N_("New date: %(new_date)s."),
 }
 
 

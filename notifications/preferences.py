@@ -10,7 +10,8 @@ from app.platform.clock import VIETNAM
 # Which kinds of notification each preference governs.
 GROUPS = {
     "report_updates": {"status", "resolved", "reopened", "reply", "apology", "duplicate"},
-    "ward_news": {"government_action"},
+    "ward_news": {"government_action", "consultation_opened", "consultation_closing",
+                  "consultation_synthesis", "consultation_late"},
     "work": {"new_report", "assigned", "due_soon", "escalated"},
 }
 DEFAULTS = {"push": True, "report_updates": True, "ward_news": True, "work": True, "quiet_hours": True}

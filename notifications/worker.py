@@ -49,7 +49,9 @@ async def deliver_due(sender, worker_id: str, base_url: str = "") -> Round:
     for row in rows:
         code = codes.get(row.report)
         title, body = render(row.kind, people[row.recipient]["language"], code, row.payload)
-        link = f"{base_url}/r/{code}" if code else f"{base_url}/me/"
+        # A notification about something other than a report names its page by a local path.
+        path = row.payload.get("path")
+        link = f"{base_url}/r/{code}" if code else f"{base_url}{path}" if path else f"{base_url}/me/"
         for fid in devices.get(row.recipient, []):
             pushes.append(Push(fid, title, body, link))
             owners.append(row)

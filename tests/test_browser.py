@@ -100,3 +100,32 @@ async def test_the_service_worker_installs_and_caches_the_shell(phone, live_serv
         ".then(c => c.keys()).then(k => k.map(r => r.url))"
     )
     assert any(re.search(r"/static/css/app\.css\?v=[0-9a-f]{10}$", url) for url in cached)
+
+
+async def test_a_resident_answers_a_consultation_on_a_phone(phone, live_server):
+    from datetime import timedelta
+
+    from app.accounts.rules import load_actor
+    from app.participation.consultations import NewConsultation, NewQuestion, create
+    from app.platform import clock
+    from app.platform.photos import MediaStore
+    from app.platform.settings import get_settings
+    from tests.workspace_helpers import staff_accounts
+
+    lead = await load_actor((await staff_accounts())["lanhdao.phulien"])
+    today = clock.now().astimezone(clock.VIETNAM).date()
+    cid = await create(lead, NewConsultation(
+        ward_code="11446", matter="units", title="Dự thảo sáp nhập Tổ dân phố số 7 và số 8", summary="",
+        opens_on=today, closes_on=today + timedelta(days=10), results_while_open=True,
+        questions=[NewQuestion("scale", "Bà con có đồng ý không?"),
+                   NewQuestion("single", "Tên gọi mới", ["Tổ dân phố số 7", "Tổ dân phố Đồng Hòa"])],
+    ), MediaStore(get_settings().media_dir))  # fmt: skip
+    await phone.goto(f"{live_server}/consultations/{cid}")
+    await phone.get_by_label("4 · Đồng ý", exact=True).check()
+    await phone.get_by_label("Tổ dân phố Đồng Hòa").check()
+    await phone.get_by_role("button", name="Gửi ý kiến").click()
+    await phone.locator(".notice").wait_for()
+    assert "ý kiến đã được ghi nhận" in await phone.locator(".notice").inner_text()
+    assert await phone.get_by_label("Tổ dân phố Đồng Hòa").is_checked()
+    table = await phone.locator("table.numbers", has_text="Tên gọi mới").inner_text()
+    assert re.search(r"Tổ dân phố Đồng Hòa\s+0\s+1\s+1\s+100%", table)

@@ -15,8 +15,8 @@ from app.platform.tables import Ward
 GANDAN = str(Path(sys.executable).parent / "gandan")
 
 
-COMMANDS = ["serve", "migrate", "import-units", "import-boundaries", "sweep", "create-api-key", "seed-demo",
-            "create-user", "backup"]  # fmt: skip
+COMMANDS = ["serve", "migrate", "import-units", "import-boundaries", "import-groups", "sweep",
+            "create-api-key", "seed-demo", "create-user", "backup"]  # fmt: skip
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -77,3 +77,25 @@ async def test_backup_writes_a_usable_copy(database, tmp_path, settings):
             assert copy.execute("SELECT COUNT(*) FROM wards").fetchone()[0] == 3321
     else:
         assert target.read_bytes()[:5] == b"PGDMP"
+
+
+async def test_import_groups_from_a_csv_file(database, tmp_path):
+    from app.platform.tables import ResidentialGroup
+
+    path = tmp_path / "to-dan-pho.csv"
+    path.write_text("ward_code,name,kind,households\n11446,Tổ dân phố số 1,to_dan_pho,212\n"
+                    "11446,Tổ dân phố số 2,to_dan_pho,\n03405,Thôn Nà Tăm,thon,130\n",
+                    encoding="utf-8")  # fmt: skip
+    command = [GANDAN, "import-groups", str(path)]
+    for _ in range(2):  # importing again updates, it does not duplicate
+        done = subprocess.run(command, capture_output=True, text=True, env=os.environ)
+        assert done.returncode == 0, done.stderr
+        assert "Residential groups imported: 3 in 2 wards." in done.stdout
+    rows = await ResidentialGroup.select(ResidentialGroup.name, ResidentialGroup.households).order_by(
+        ResidentialGroup.id)
+    assert rows == [{"name": "Tổ dân phố số 1", "households": 212},
+                    {"name": "Tổ dân phố số 2", "households": None},
+                    {"name": "Thôn Nà Tăm", "households": 130}]  # fmt: skip
+    path.write_text("ward_code,name\n99999,Tổ 1\n", encoding="utf-8")
+    refused = subprocess.run(command, capture_output=True, text=True, env=os.environ)
+    assert refused.returncode == 2 and "99999" in refused.stderr

@@ -74,11 +74,20 @@ async def test_no_open_data_surface_carries_personal_data(demo):
     # Names that no report shows publicly (a resident may show their name on another report).
     reporter_names = {r["reporter_name"] for r in rows} - {r["reporter_name"] for r in rows if r["show_name"]}
     codes = [r["code"] for r in await Report.select(Report.code)]
+    from app.platform.tables import Comment, Consultation
+
+    consultation_ids = [c["id"] for c in await Consultation.select(Consultation.id)]
+    # The demo's residents answered and commented: their comments are public, they are not.
+    assert consultation_ids and await Comment.count() >= 3
     paths = ["/map", "/export/reports.csv", "/export/reports.geojson", "/wards/11446/feed.atom",
              "/categories/roads/feed.atom", "/api/v1/map?bbox=106,20,107,21&zoom=16", "/wards/11446",
              "/provinces/31", "/api/v1/reports?limit=1000", "/", "/actions", "/open311/v2/requests.json",
              "/open311/v2/requests.xml?extensions=true",
-             *[f"/r/{c}" for c in codes], *[f"/api/v1/reports/{c}" for c in codes]]  # fmt: skip
+             *[f"/r/{c}" for c in codes], *[f"/api/v1/reports/{c}" for c in codes],
+             "/wards/11446/participation", "/wards/11446/consultations.atom",
+             "/api/v1/consultations?ward=11446",
+             *[p for c in consultation_ids for p in (f"/consultations/{c}", f"/api/v1/consultations/{c}",
+                                                      f"/api/v1/consultations/{c}/comments")]]  # fmt: skip
     from app.platform.tables import Person
 
     device_ids = [p["device_identity"] for p in await Person.select(Person.device_identity)

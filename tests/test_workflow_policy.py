@@ -77,14 +77,15 @@ OWN, OTHER_WARD_SAME_PROVINCE, OTHER_PROVINCE = Place(1, 10), Place(2, 10), Plac
 # What each role may do at its own place, written out by hand (Y yes, . no), in this order:
 COLUMNS = ("view", "view_contact", "work", "take", "assign", "reject", "transfer", "mark_duplicate",
            "escalate", "reopen", "supervise", "publish", "sign_apology", "file_assisted",
-           "manage_accounts", "manage_keys")  # fmt: skip
+           "manage_accounts", "manage_keys", "consult", "moderate", "verify_resident")  # fmt: skip
 EXPECTED_GRANTS = {
-    #                      view cont work take asgn rej  trf  dup  esc  reop sup  pub  sign file acct keys
-    "officer":             "Y    Y    Y    Y    .    .    Y    Y    .    Y    .    .    .    Y    .    .",
-    "ward_lead":           "Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    Y    Y    Y    .    .",
-    "clerk":               "Y    .    .    .    .    .    .    .    .    .    .    .    .    Y    .    .",
-    "inspector":           "Y    .    .    .    .    .    .    .    .    .    Y    .    .    .    .    .",
-    "province_supervisor": "Y    Y    Y    .    Y    .    Y    .    .    Y    .    .    .    .    Y    .",
+    #                      vie con wor tak asg rej trf dup esc reo sup pub sig fil acc key con mod vrf
+    "officer":             "Y   Y   Y   Y   .   .   Y   Y   .   Y   .   .   .   Y   .   .   .   .   .",
+    "ward_lead":           "Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   .   Y   Y   Y   .   .   Y   Y   Y",
+    "clerk":               "Y   .   .   .   .   .   .   .   .   .   .   .   .   Y   .   .   .   .   Y",
+    "inspector":           "Y   .   .   .   .   .   .   .   .   .   Y   .   .   .   .   .   .   .   .",
+    "province_supervisor": "Y   Y   Y   .   Y   .   Y   .   .   Y   .   .   .   .   Y   .   .   .   .",
+    "group_head":          ".   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   Y",
 }  # fmt: skip
 
 
@@ -119,6 +120,7 @@ def test_scopes_of_ward_roles_and_supervisors():
     assert scope.ward_ids == frozenset() and scope.province_ids == frozenset({10})
     assert visible_scope(actor_with(Role.INSPECTOR)).ward_ids == frozenset({1})
     assert visible_scope(Actor(2, "nobody")).ward_ids == frozenset()
+    assert visible_scope(actor_with(Role.GROUP_HEAD)).ward_ids == frozenset()  # verifies, reads no cases
     two_wards = Actor(3, "y", grants=(Grant(Role.WARD_LEAD, ward_id=1), Grant(Role.INSPECTOR, ward_id=2)))
     assert wards_where(two_wards, Act.PUBLISH) == frozenset({1})
     assert wards_where(two_wards, Act.VIEW) == frozenset({1, 2})
@@ -127,7 +129,7 @@ def test_scopes_of_ward_roles_and_supervisors():
 
 @pytest.mark.parametrize(("role", "assignable"), [
     ("officer", True), ("ward_lead", True), ("clerk", False), ("inspector", False),
-    ("province_supervisor", False),
+    ("province_supervisor", False), ("group_head", False),
 ])  # fmt: skip
 def test_only_officers_and_leads_of_the_reports_ward_may_be_assigned(role, assignable):
     person = actor_with(Role(role))

@@ -18,6 +18,7 @@ class Role(StrEnum):
     CLERK = "clerk"  # one-stop-shop clerk or volunteer: files reports for walk-ins and callers
     INSPECTOR = "inspector"  # Ban thanh tra nhân dân: reads everything of the ward, notes
     PROVINCE_SUPERVISOR = "province_supervisor"  # every ward of a province; escalations
+    GROUP_HEAD = "group_head"  # tổ trưởng tổ dân phố / trưởng thôn: verifies residents in person
 
 
 class Act(StrEnum):
@@ -37,6 +38,9 @@ class Act(StrEnum):
     FILE_ASSISTED = "file_assisted"  # file a report for someone at the counter or on the phone
     MANAGE_ACCOUNTS = "manage_accounts"  # create staff accounts, give and take roles, reset, deactivate
     MANAGE_KEYS = "manage_keys"  # issue and revoke Open311 partner keys: no role grants it, admins only
+    CONSULT = "consult"  # open a consultation (lấy ý kiến) and publish its synthesis
+    MODERATE = "moderate"  # hide or restore comments, hide report photos, redact descriptions
+    VERIFY_RESIDENT = "verify_resident"  # hand a resident met in person a verification code
 
 
 _OFFICER = {Act.VIEW, Act.VIEW_CONTACT, Act.WORK, Act.TAKE, Act.TRANSFER, Act.MARK_DUPLICATE,
@@ -44,15 +48,17 @@ _OFFICER = {Act.VIEW, Act.VIEW_CONTACT, Act.WORK, Act.TAKE, Act.TRANSFER, Act.MA
 GRANTS: dict[Role, frozenset[Act]] = {
     Role.OFFICER: frozenset(_OFFICER),
     Role.WARD_LEAD: frozenset(
-        _OFFICER | {Act.ASSIGN, Act.REJECT, Act.ESCALATE, Act.PUBLISH, Act.SIGN_APOLOGY}
+        _OFFICER | {Act.ASSIGN, Act.REJECT, Act.ESCALATE, Act.PUBLISH, Act.SIGN_APOLOGY, Act.CONSULT,
+                    Act.MODERATE, Act.VERIFY_RESIDENT}
     ),  # fmt: skip
-    Role.CLERK: frozenset({Act.VIEW, Act.FILE_ASSISTED}),
+    Role.CLERK: frozenset({Act.VIEW, Act.FILE_ASSISTED, Act.VERIFY_RESIDENT}),
     Role.INSPECTOR: frozenset({Act.VIEW, Act.SUPERVISE}),
     Role.PROVINCE_SUPERVISOR: frozenset(
         {Act.VIEW, Act.VIEW_CONTACT, Act.WORK, Act.ASSIGN, Act.TRANSFER, Act.REOPEN, Act.MANAGE_ACCOUNTS}
     ),  # fmt: skip
+    Role.GROUP_HEAD: frozenset({Act.VERIFY_RESIDENT}),
 }
-WARD_ROLES = frozenset({Role.OFFICER, Role.WARD_LEAD, Role.CLERK, Role.INSPECTOR})
+WARD_ROLES = frozenset({Role.OFFICER, Role.WARD_LEAD, Role.CLERK, Role.INSPECTOR, Role.GROUP_HEAD})
 
 
 @dataclass(frozen=True)
@@ -138,8 +144,9 @@ class Scope:
 def visible_scope(actor: Actor) -> Scope:
     if actor.is_admin:
         return Scope(None, frozenset())
-    wards = frozenset(g.ward_id for g in actor.grants
-                      if g.role != Role.PROVINCE_SUPERVISOR and g.ward_id is not None)  # fmt: skip
+    # A group head verifies residents but reads no cases: only roles that view reports count.
+    wards = frozenset(g.ward_id for g in actor.grants if g.role != Role.PROVINCE_SUPERVISOR
+                      and g.ward_id is not None and Act.VIEW in GRANTS[g.role])  # fmt: skip
     provinces = frozenset(g.province_id for g in actor.grants
                           if g.role == Role.PROVINCE_SUPERVISOR and g.province_id is not None)  # fmt: skip
     return Scope(wards, provinces)

@@ -11,17 +11,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from app.accounts.policy import Act, roles_with
+from app.casework.signing import signer
 from app.casework.steps import escalate
 from app.casework.workflow import Action, IllegalTransition, Status
+from app.participation.consultation_sweep import ConsultationSweep, sweep_consultations
 from app.platform import clock
 from app.platform.db import UNIQUE_VIOLATIONS, write_transaction
 from app.platform.deadlines import deadline_for
 from app.platform.i18n import N_, in_default_language
-from app.platform.tables import Category, DeadlineMark, Report, StaffRole, Ward
+from app.platform.tables import Category, DeadlineMark, Report
 from app.reporting.public import status_is_open
 from app.reporting.reports import add_event, apply_action
 from notifications import notify
@@ -34,7 +35,6 @@ APOLOGY_REASON = N_(
     "We continue working on it and will give you the result by the date below."
 )
 OVERDUE_ESCALATION = N_("Deadline missed: reported up to the province.")
-SIGNED_BY_THE_OFFICE = N_("Chairperson of the People's Committee of %(ward)s")
 
 
 @dataclass
@@ -42,6 +42,7 @@ class SweepResult:
     warned: int = 0
     apologised: int = 0
     auto_closed: int = 0
+    consultations: ConsultationSweep = field(default_factory=ConsultationSweep)
 
 
 async def _mark(report_id: int, kind: str, deadline: datetime) -> bool:
@@ -51,20 +52,6 @@ async def _mark(report_id: int, kind: str, deadline: datetime) -> bool:
     except UNIQUE_VIOLATIONS:
         return False
     return True
-
-
-async def _signer(ward_id: int) -> dict:
-    lead = (
-        await StaffRole.select(StaffRole.person.display_name, StaffRole.person.title)
-        .where(StaffRole.ward == ward_id, StaffRole.role.is_in(sorted(roles_with(Act.SIGN_APOLOGY))))
-        .order_by(StaffRole.id)
-        .first()
-    )
-    if lead is None:  # no lead has an account yet: the slip is signed by the office
-        ward = await Ward.select(Ward.name).where(Ward.id == ward_id).first()
-        title = in_default_language(SIGNED_BY_THE_OFFICE) % {"ward": ward["name"]}
-        return {"signer": "", "signer_title": title}
-    return {"signer": lead["person.display_name"], "signer_title": lead["person.title"]}
 
 
 async def _warn_due_soon(now: datetime) -> int:
@@ -104,7 +91,7 @@ async def _apologise_for_overdue(now: datetime) -> int:
             await add_event(
                 report["id"], "apology", public_text=in_default_language(APOLOGY_REASON), at=now,
                 data={"missed": report["deadline"].isoformat(), "deadline": new_deadline.isoformat(),
-                      "new_date": new_deadline.date().isoformat(), **await _signer(report["ward"])},
+                      "new_date": new_deadline.date().isoformat(), **await signer(report["ward"])},
             )  # fmt: skip
             await notify.tell(await notify.followers(report["id"]), "apology", report["id"],
                               new_date=new_deadline.date().isoformat())  # fmt: skip
@@ -135,4 +122,5 @@ async def sweep(now: datetime | None = None) -> SweepResult:
         warned=await _warn_due_soon(now),
         apologised=await _apologise_for_overdue(now),
         auto_closed=await _auto_close(now),
+        consultations=await sweep_consultations(now),
     )

@@ -46,3 +46,34 @@ def score_bar(score: float | None) -> str:
         '<rect width="100" height="8" fill="#eee"/>'
         f'<rect width="{value:.1f}" height="8" fill="#1b6b3a"/></svg>'
     )
+
+
+def choice_bars(options: list[tuple[str, int, int]], labels: tuple[str, str], title: str) -> str:
+    """One horizontal bar per choice, split into two stacked parts (e.g. verified and other
+    residents), with its count; a table beside it carries the numbers and shares."""
+    width, row, label_width, top = 640, 34, 230, 22
+    peak = max([a + b for _, a, b in options] + [1])
+    scale = (width - label_width - 50) / peak
+    height = top + row * len(options) + 6
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" class="chart">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for n, (label, colour) in enumerate(zip(labels, ("#1b6b3a", "#8fb8a0"), strict=True)):
+        parts.append(f'<rect x="{n * 220}" y="2" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{n * 220 + 14}" y="11" font-size="11">{escape(label)}</text>')
+    for i, (label, first, second) in enumerate(options):
+        y = top + i * row
+        short = label if len(label) <= 34 else label[:33] + "…"
+        parts.append(
+            f'<text x="0" y="{y + 17}" font-size="12"><title>{escape(label)}</title>{escape(short)}</text>'
+        )
+        x = label_width
+        for value, colour in ((first, "#1b6b3a"), (second, "#8fb8a0")):
+            w = value * scale
+            parts.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="20" fill="{colour}"/>')
+            x += w
+        parts.append(f'<text x="{x + 6:.1f}" y="{y + 19}" font-size="12">{first + second}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

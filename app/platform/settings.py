@@ -52,6 +52,7 @@ class Settings:
     smtp_password: str | None = None
     smtp_from: str = "Gần Dân <no-reply@localhost>"
     smtp_starttls: bool = True
+    flags_to_hide: int = 3  # a comment flagged by this many people is hidden until moderated
 
     def link(self, path: str) -> str:
         """An absolute address on this site, from PUBLIC_URL: never from the request's Host
@@ -165,6 +166,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise SettingsError("MAP_TILES_URL", "must contain {z}, {x} and {y}")
 
     sweep_interval = _whole_number(env, "SWEEP_INTERVAL_SECONDS", 300, 0, 86_400, "seconds (0: off)")
+    flags_to_hide = _whole_number(env, "FLAGS_TO_HIDE", 3, 1, 1000, "flags")
 
     fcm_url = env.get("FCM_URL", "").strip() or Settings.fcm_url
     if urlsplit(fcm_url).scheme not in ("http", "https"):
@@ -211,6 +213,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         open311_fetch_private=env.get("OPEN311_MEDIA_FETCH_PRIVATE", "").strip().lower()
         in ("1", "true", "yes"),
         sweep_interval_seconds=sweep_interval,
+        flags_to_hide=flags_to_hide,
         duplicate_radius_m=radius,
         originals_dir=originals_dir,
         map_tiles_url=tiles,

@@ -283,3 +283,150 @@ class AuditEntry(Table, tablename="audit_log"):
     province = ForeignKey(Province, null=True, default=None, on_delete=OnDelete.set_null, index=True)
     details = JSON(default="{}")
     created_at = Timestamptz(index=True)
+
+
+# Participation: consultations (Law 10/2022, Art. 25), residents verified by the ward, and
+# public comments with flags and moderation, shared by consultations and proposals.
+
+
+class ResidentialGroup(Table, tablename="residential_groups"):
+    """A thôn or tổ dân phố under a ward, where households live. Unique per (ward, name)."""
+
+    ward = ForeignKey(Ward, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=120)  # "Tổ dân phố số 3"
+    kind = Varchar(length=12, default="to_dan_pho")  # to_dan_pho | thon
+    households = Integer(null=True, default=None)  # as registered by the ward, when known
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Consultation(Table, tablename="consultations"):
+    """A draft put to the residents of a ward (or of some of its groups) for their opinion,
+    closed by a published synthesis (báo cáo tổng hợp, tiếp thu, giải trình)."""
+
+    ward = ForeignKey(Ward, on_delete=OnDelete.restrict, index=True)
+    matter = Varchar(length=30)  # one of the matters of Art. 25: see participation/consultations.py
+    title = Varchar(length=300)
+    summary = Text(default="")
+    opens_at = Timestamptz(index=True)
+    closes_at = Timestamptz(index=True)
+    results_while_open = Boolean(default=False)  # live results, or only once closed
+    author = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    # The date the synthesis is promised for: set at creation, moved by an apology slip.
+    synthesis_due = Timestamptz(index=True)
+    synthesis = ForeignKey(GovernmentAction, null=True, default=None, on_delete=OnDelete.set_null)
+    synthesis_published_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ConsultationGroup(Table, tablename="consultation_groups"):
+    """A residential group a consultation is put to; none means the whole ward."""
+
+    consultation = ForeignKey(Consultation, on_delete=OnDelete.cascade, index=True)
+    group = ForeignKey(ResidentialGroup, on_delete=OnDelete.cascade)
+
+
+class ConsultationDocument(Table, tablename="consultation_documents"):
+    """The draft and its annexes: PDFs kept as sent, images through the photo pipeline."""
+
+    consultation = ForeignKey(Consultation, on_delete=OnDelete.cascade, index=True)
+    filename = Varchar(length=200)
+    kind = Varchar(length=10)  # pdf | image
+    digest = Varchar(length=64)
+    size = Integer()
+    position = SmallInt(default=0)
+
+
+class ConsultationQuestion(Table, tablename="consultation_questions"):
+    consultation = ForeignKey(Consultation, on_delete=OnDelete.cascade, index=True)
+    position = SmallInt(default=0)
+    kind = Varchar(length=10)  # comment | single | multiple | scale
+    prompt = Varchar(length=300)
+    options = JSON(default="[]")  # the choices of a single or multiple choice question
+
+
+class ConsultationAnswer(Table, tablename="consultation_answers"):
+    """One person's answers to one consultation, changed in place until it closes. Unique per
+    (consultation, person): consultation_answers_unique."""
+
+    consultation = ForeignKey(Consultation, on_delete=OnDelete.cascade, index=True)
+    person = ForeignKey(Person, on_delete=OnDelete.cascade, index=True)
+    verified = Boolean(default=False)  # a resident the ward verified, of the consultation's scope
+    answers = JSON(default="{}")  # {question id: text | choice index | [choice indexes] | 1–5}
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ConsultationMark(Table, tablename="consultation_marks"):
+    """What the consultation sweep has done: 'opened', 'closing' (the day before), 'overdue'
+    (an apology slip for a late synthesis, in `data`). Unique per (consultation, kind,
+    deadline): consultation_marks_unique, so that two sweeps never do a thing twice."""
+
+    consultation = ForeignKey(Consultation, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=10)
+    deadline = Timestamptz()
+    data = JSON(default="{}")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class VerificationCode(Table, tablename="verification_codes"):
+    """A single-use code a clerk or group head hands to a resident met in person. Only the
+    code's SHA-256 is kept; no identity document number is ever stored."""
+
+    code_hash = Varchar(length=64, unique=True)
+    ward = ForeignKey(Ward, on_delete=OnDelete.cascade, index=True)
+    group = ForeignKey(ResidentialGroup, null=True, default=None, on_delete=OnDelete.set_null)
+    issued_by = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    used_by = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+
+
+class VerifiedResident(Table, tablename="verified_residents"):
+    """A device identity the ward verified in person. Unique per (person, ward):
+    verified_residents_unique."""
+
+    person = ForeignKey(Person, on_delete=OnDelete.cascade, index=True)
+    ward = ForeignKey(Ward, on_delete=OnDelete.cascade, index=True)
+    group = ForeignKey(ResidentialGroup, null=True, default=None, on_delete=OnDelete.set_null)
+    verified_by = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    verified_at = Timestamptz()
+
+
+class Comment(Table, tablename="comments"):
+    """A public comment on a consultation or a proposal (target_kind + target_id). The author
+    is never shown: the public sees "a resident" or the group the ward verified them in."""
+
+    target_kind = Varchar(length=20)  # consultation | proposal
+    target_id = Integer()
+    parent = ForeignKey("self", null=True, default=None, on_delete=OnDelete.cascade)
+    person = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    author_group = Varchar(length=120, default="")  # the verified group's name when written
+    body = Text()
+    support_count = Integer(default=0)
+    flag_count = Integer(default=0)
+    # visible | pending (hidden by flags until a moderator decides) | hidden | restored
+    state = Varchar(length=10, default="visible", index=True)
+    moderation_reason = Text(default="")  # public
+    moderated_by = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    moderated_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CommentSupport(Table, tablename="comment_supports"):
+    """One per (comment, person): comment_supports_unique."""
+
+    comment = ForeignKey(Comment, on_delete=OnDelete.cascade, index=True)
+    person = ForeignKey(Person, on_delete=OnDelete.cascade)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Flag(Table, tablename="flags"):
+    """Someone flagged a comment or a report as spam, offensive or off-topic. One per
+    (target_kind, target_id, person): flags_unique."""
+
+    target_kind = Varchar(length=20, index=True)  # comment | report
+    target_id = Integer(index=True)
+    person = ForeignKey(Person, on_delete=OnDelete.cascade)
+    reason = Varchar(length=12)  # spam | offensive | off_topic
+    created_at = Timestamptz(default=TimestamptzNow())

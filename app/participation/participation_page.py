@@ -1,0 +1,35 @@
+"""A ward's participation page, /wards/{code}/participation: what its residents are asked,
+propose and decide. Each part of participation adds its own section to the context here."""
+
+from __future__ import annotations
+
+from litestar import Request, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Template
+
+from app.accounts.residents import device_person_id
+from app.participation import consultations
+from app.participation.verification import verification_of
+from app.platform.i18n import gettext as _
+from app.transparency.queries import ward_by_code
+
+
+async def participation_context(ward: dict, person_id: int | None) -> dict:
+    """What the page shows of `ward` to this resident (None: not known on this device).
+    Proposals, decisions and inspection requests add their keys here."""
+    return {
+        "ward": ward,
+        "consultations": await consultations.for_ward(ward["code"]),
+        "consultation_status_labels": consultations.STATUS_LABELS,
+        "verified": await verification_of(person_id, ward["id"]),
+    }
+
+
+@get("/wards/{code:str}/participation", include_in_schema=False)
+async def participation_page(request: Request, code: FromPath[str]) -> Template:
+    ward = await ward_by_code(code)
+    if ward is None:
+        raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
+    context = await participation_context(ward, await device_person_id(request))
+    return Template("participation/ward.html", context=context)
