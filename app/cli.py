@@ -142,12 +142,16 @@ def cmd_create_user(args) -> int:
 
 def cmd_sweep(args) -> int:
     from app.casework.sweep import sweep
+    from app.participation.sweep import sweep_participation
     from app.platform.media_sweep import sweep_media
     from app.platform.photos import media_stores
 
     result = _run(sweep)
     print(f"Warned of deadlines: {result.warned}. Apology slips: {result.apologised}. "
           f"Closed after 7 days: {result.auto_closed}.")  # fmt: skip
+    done = _run(sweep_participation)
+    print(f"Proposals expired: {done.expired}. Proposal answers overdue: {done.proposals_overdue}. "
+          f"Inspection answers overdue: {done.inspections_overdue}.")  # fmt: skip
     removed = _run(lambda: sweep_media(*media_stores(get_settings())))
     print(f"Media files no report or action uses, removed: {removed}.")
     return 0
@@ -261,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="deliver the outbox (push notifications) until stopped"
                    ).set_defaults(func=cmd_worker)  # fmt: skip
 
-    sub.add_parser("sweep", help="deadlines, apology slips, auto-closing, orphan media files, once (cron)"
+    sub.add_parser("sweep", help="deadlines, apology slips, auto-closing, expired proposals, "
+                   "overdue answers, orphan media files, once (cron)"
                    ).set_defaults(func=cmd_sweep)  # fmt: skip
 
     bak = sub.add_parser("backup", help="write a consistent copy of the database")

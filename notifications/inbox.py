@@ -34,7 +34,8 @@ async def messages(person_id: int, language: str, limit: int = 50) -> list[dict]
     for row in rows:
         payload = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
         title, body = render(row["kind"], language, row["report.code"], payload)
-        result.append({**row, "title": title, "body": body, "code": row["report.code"]})
+        result.append({**row, "title": title, "body": body, "code": row["report.code"],
+                       "proposal_id": payload.get("proposal_id")})  # fmt: skip
     return result
 
 

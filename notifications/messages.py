@@ -16,11 +16,19 @@ TITLES = {
     "due_soon": N_("Report %(code)s is due within a working day"),
     "escalated": N_("Report %(code)s was escalated to the province"),
     "government_action": N_("Your ward published: %(title)s"),
+    "proposal_due": N_("A proposal reached its supports and awaits the ward's answer: %(title)s"),
+    "proposal_overdue": N_("The answer to a proposal is overdue: %(title)s"),
+    "proposal_answered": N_("The ward answered the proposal: %(title)s"),
+    "proposal_progress": N_("Progress on the proposal: %(title)s"),
+    "inspection_request": N_("The people's inspection board asks the ward for an explanation"),
+    "inspection_answered": N_("The ward answered the inspection board's request"),
+    "inspection_overdue": N_("An explanation asked by the inspection board is overdue"),
 }
 BODIES = {
     "resolved": N_("Tell the ward whether it is really fixed, and rate how it was handled."),
     "apology": N_("New date: %(new_date)s."),
     "due_soon": N_("Deadline: %(deadline)s."),
+    "proposal_progress": N_("%(progress)s %% done."),
 }
 
 
@@ -32,6 +40,7 @@ def render(kind: str, language: str, code: str | None, payload: dict) -> tuple[s
     values.setdefault("title", "")
     values.setdefault("new_date", "")
     values.setdefault("deadline", "")
+    values.setdefault("progress", "")
     title = gettext(TITLES.get(kind, N_("Gần Dân"))) % values
     body = payload.get("text") or (gettext(BODIES[kind]) % values if kind in BODIES else "")
     return title, body

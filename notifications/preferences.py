@@ -10,8 +10,9 @@ from app.platform.clock import VIETNAM
 # Which kinds of notification each preference governs.
 GROUPS = {
     "report_updates": {"status", "resolved", "reopened", "reply", "apology", "duplicate"},
-    "ward_news": {"government_action"},
-    "work": {"new_report", "assigned", "due_soon", "escalated"},
+    "ward_news": {"government_action", "proposal_answered", "proposal_progress", "inspection_answered"},
+    "work": {"new_report", "assigned", "due_soon", "escalated", "proposal_due", "proposal_overdue",
+             "inspection_request", "inspection_overdue"},
 }
 DEFAULTS = {"push": True, "report_updates": True, "ward_news": True, "work": True, "quiet_hours": True}
 QUIET_FROM, QUIET_UNTIL = time(22, 0), time(6, 0)

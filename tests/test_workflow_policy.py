@@ -77,14 +77,18 @@ OWN, OTHER_WARD_SAME_PROVINCE, OTHER_PROVINCE = Place(1, 10), Place(2, 10), Plac
 # What each role may do at its own place, written out by hand (Y yes, . no), in this order:
 COLUMNS = ("view", "view_contact", "work", "take", "assign", "reject", "transfer", "mark_duplicate",
            "escalate", "reopen", "supervise", "publish", "sign_apology", "file_assisted",
-           "manage_accounts", "manage_keys")  # fmt: skip
+           "manage_accounts", "manage_keys", "answer_proposal", "track_proposal", "request_explanation",
+           "answer_inspection", "publish_supervision")  # fmt: skip
 EXPECTED_GRANTS = {
-    #                      view cont work take asgn rej  trf  dup  esc  reop sup  pub  sign file acct keys
-    "officer":             "Y    Y    Y    Y    .    .    Y    Y    .    Y    .    .    .    Y    .    .",
-    "ward_lead":           "Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    Y    Y    Y    .    .",
-    "clerk":               "Y    .    .    .    .    .    .    .    .    .    .    .    .    Y    .    .",
-    "inspector":           "Y    .    .    .    .    .    .    .    .    .    Y    .    .    .    .    .",
-    "province_supervisor": "Y    Y    Y    .    Y    .    Y    .    .    Y    .    .    .    .    Y    .",
+    # view, contact, work, take, assign, reject, transfer, duplicate, escalate, reopen, supervise, publish,
+    # sign, file, accounts, keys, answer proposal, track proposal, request explanation, answer inspection,
+    # publish supervision report
+    #                      vw ct wk tk as rj tr du es ro su pb sg fl ac ky ap tp re ai ps
+    "officer":             "Y  Y  Y  Y  .  .  Y  Y  .  Y  .  .  .  Y  .  .  .  Y  .  .  .",
+    "ward_lead":           "Y  Y  Y  Y  Y  Y  Y  Y  Y  Y  .  Y  Y  Y  .  .  Y  Y  .  Y  .",
+    "clerk":               "Y  .  .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .  .  .  .",
+    "inspector":           "Y  .  .  .  .  .  .  .  .  .  Y  .  .  .  .  .  .  .  Y  .  Y",
+    "province_supervisor": "Y  Y  Y  .  Y  .  Y  .  .  Y  .  .  .  .  Y  .  .  .  .  .  .",
 }  # fmt: skip
 
 

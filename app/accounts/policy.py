@@ -37,17 +37,23 @@ class Act(StrEnum):
     FILE_ASSISTED = "file_assisted"  # file a report for someone at the counter or on the phone
     MANAGE_ACCOUNTS = "manage_accounts"  # create staff accounts, give and take roles, reset, deactivate
     MANAGE_KEYS = "manage_keys"  # issue and revoke Open311 partner keys: no role grants it, admins only
+    ANSWER_PROPOSAL = "answer_proposal"  # the ward's public answer to a proposal past its threshold
+    TRACK_PROPOSAL = "track_proposal"  # progress updates and milestones of an accepted proposal
+    REQUEST_EXPLANATION = "request_explanation"  # the inspection board asks the ward to explain
+    ANSWER_INSPECTION = "answer_inspection"  # the ward lead's public answer to such a request
+    PUBLISH_SUPERVISION = "publish_supervision"  # the inspection board's yearly report
 
 
 _OFFICER = {Act.VIEW, Act.VIEW_CONTACT, Act.WORK, Act.TAKE, Act.TRANSFER, Act.MARK_DUPLICATE,
-            Act.REOPEN, Act.FILE_ASSISTED}  # fmt: skip
+            Act.REOPEN, Act.FILE_ASSISTED, Act.TRACK_PROPOSAL}  # fmt: skip
 GRANTS: dict[Role, frozenset[Act]] = {
     Role.OFFICER: frozenset(_OFFICER),
     Role.WARD_LEAD: frozenset(
-        _OFFICER | {Act.ASSIGN, Act.REJECT, Act.ESCALATE, Act.PUBLISH, Act.SIGN_APOLOGY}
+        _OFFICER | {Act.ASSIGN, Act.REJECT, Act.ESCALATE, Act.PUBLISH, Act.SIGN_APOLOGY,
+                    Act.ANSWER_PROPOSAL, Act.ANSWER_INSPECTION}
     ),  # fmt: skip
     Role.CLERK: frozenset({Act.VIEW, Act.FILE_ASSISTED}),
-    Role.INSPECTOR: frozenset({Act.VIEW, Act.SUPERVISE}),
+    Role.INSPECTOR: frozenset({Act.VIEW, Act.SUPERVISE, Act.REQUEST_EXPLANATION, Act.PUBLISH_SUPERVISION}),
     Role.PROVINCE_SUPERVISOR: frozenset(
         {Act.VIEW, Act.VIEW_CONTACT, Act.WORK, Act.ASSIGN, Act.TRANSFER, Act.REOPEN, Act.MANAGE_ACCOUNTS}
     ),  # fmt: skip

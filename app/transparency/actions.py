@@ -57,7 +57,7 @@ def _is_pdf(upload: Upload) -> bool:
     return upload.data.startswith(b"%PDF-")
 
 
-async def _store_attachments(uploads: list[Upload], media: MediaStore) -> list[tuple[str, str, str, int]]:
+async def store_attachments(uploads: list[Upload], media: MediaStore) -> list[tuple[str, str, str, int]]:
     """(filename, kind, digest, size) for each upload. PDFs are kept as sent (they are public
     documents); images go through the photo pipeline, which strips their metadata."""
     for upload in uploads:
@@ -107,7 +107,7 @@ async def publish(actor: Actor, new: NewAction, media: MediaStore) -> int:
         )
     if any(r["ward"] != ward["id"] for r in reports):
         raise ActionError(_("An action can only answer reports of its own ward."))
-    stored = await _store_attachments(new.attachments, media)
+    stored = await store_attachments(new.attachments, media)
     effective = datetime.combine(new.effective_date, time(0), tzinfo=VIETNAM) if new.effective_date else None
     async with write_transaction():
         action = GovernmentAction(
