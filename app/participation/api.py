@@ -9,7 +9,7 @@ from typing import Annotated
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_422_UNPROCESSABLE_ENTITY
 
 from app.accounts.residents import ensure_device_person
@@ -51,7 +51,7 @@ class ParticipationApi(Controller):
     )
     async def list_proposals(
         self,
-        ward: str,
+        ward: FromQuery[str],
         chosen_state: Annotated[str | None, QueryParameter(query="state", pattern=STATE_PATTERN)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> list[dict]:
@@ -107,7 +107,7 @@ class ParticipationApi(Controller):
         )
 
     @get("/inspection-requests", summary="A ward's inspection requests and the ward's answers")
-    async def list_requests(self, ward: str) -> list[dict]:
+    async def list_requests(self, ward: FromQuery[str]) -> list[dict]:
         return [_public(r) for r in await inspection.ward_requests(ward)]
 
     @get("/inspection-requests/{request_id:int}", summary="One inspection request and its answer")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
@@ -51,7 +51,9 @@ def _request_context(actor: Actor, wards: list[dict], values: dict, errors: dict
 
 
 @get("/staff/inspection/new", include_in_schema=False)
-async def request_form(actor: NamedDependency[Actor], kind: str = "report", target: str = "") -> Template:
+async def request_form(
+    actor: NamedDependency[Actor], kind: FromQuery[str] = "report", target: FromQuery[str] = ""
+) -> Template:
     wards = await _wards_for(actor, Act.REQUEST_EXPLANATION)
     values = {"target_kind": kind, "target": target}
     return Template("inspection/request_form.html", context=_request_context(actor, wards, values, {}))
