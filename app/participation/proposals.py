@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from piccolo.query.functions.aggregate import Count
+
 from app.accounts.policy import Act, Actor, Place, Role, allows
 from app.platform import clock
 from app.platform.clock import VIETNAM
@@ -535,12 +537,12 @@ async def ward_proposals(ward_code: str, state: str | None = None, limit: int = 
 
 async def state_counts(ward_code: str) -> dict[str, int]:
     rows = (
-        await Proposal.select(Proposal.state, Proposal.id.count())
+        await Proposal.select(Proposal.state, Count(alias="n"))
         .where(Proposal.ward.code == ward_code)
         .group_by(Proposal.state)
     )
     counts = dict.fromkeys(STATES, 0)
-    counts.update({r["state"]: r["count"] for r in rows})
+    counts.update({r["state"]: r["n"] for r in rows})
     return counts
 
 
