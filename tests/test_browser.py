@@ -97,3 +97,26 @@ async def test_the_service_worker_installs_and_caches_the_shell(phone, live_serv
     assert state == "activated"
     cached = await phone.evaluate("caches.open('gandan-v1').then(c => c.keys()).then(k => k.map(r => r.url))")
     assert any(url.endswith("/static/css/app.css") for url in cached)
+
+
+async def test_a_resident_supports_a_proposal_on_a_phone(phone, live_server, settings):
+    from app.participation.proposals import NewProposal, propose
+    from app.platform.photos import MediaStore
+    from app.platform.tables import Person, Proposal
+
+    proposer = Person(device_identity="browser-proposer")
+    await proposer.save()
+    proposal_id = await propose(proposer.id, NewProposal(
+        "Đèn cho ngõ 38", "Ngõ 38 không có đèn, buổi tối học sinh đi học về rất tối.", ward_code="11446"
+    ), MediaStore(settings.media_dir))  # fmt: skip
+    await phone.goto(f"{live_server}/proposals/{proposal_id}")
+    assert await phone.locator("#support-count").inner_text() == "0"
+    await phone.get_by_role("button", name="Ủng hộ đề xuất này").click()
+    await phone.get_by_text("Bạn đã ủng hộ đề xuất này").wait_for()
+    assert await phone.locator("#support-count").inner_text() == "1"
+    assert (await Proposal.select(Proposal.support_count).where(Proposal.id == proposal_id).first())[
+        "support_count"
+    ] == 1
+    # Reloading does not offer a second support.
+    await phone.reload()
+    assert await phone.get_by_role("button", name="Ủng hộ đề xuất này").count() == 0
