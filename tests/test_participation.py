@@ -324,3 +324,43 @@ async def test_the_api_is_described_in_openapi(client):
                  "/api/v1/proposals/{proposal_id}/supports", "/api/v1/inspection-requests",
                  "/api/v1/inspection-requests/{request_id}"):  # fmt: skip
         assert path in paths, path
+
+
+async def test_the_ward_answers_and_reports_progress_through_its_workspace(client, database, fixed_clock):
+    await staff_accounts()
+    proposer, *others = await people(4)
+    proposal_id = await a_proposal(proposer, database)
+    for person in others[:3]:
+        await proposals.support(person, proposal_id)
+    await sign_in(client, "lanhdao.phulien")
+    workspace = await client.get("/staff/participation")
+    assert f"/staff/proposals/{proposal_id}/answer" in workspace.text
+    form = await client.get(f"/staff/proposals/{proposal_id}/answer")
+    answered = await client.post(f"/staff/proposals/{proposal_id}/answer", data={
+        "_csrf_token": csrf(form.text), "kind": "partial",
+        "text": "Phường lắp 3 bộ đèn ở đoạn tối nhất; phần còn lại chờ dự án của thành phố.",
+        "milestone_title": ["Khảo sát", "Lắp đèn", ""], "milestone_date": ["2026-12-01", "2027-01-10", ""],
+    })  # fmt: skip
+    assert answered.status_code == 303
+    client.cookies.clear()
+    await sign_in(client, "canbo.phulien")
+    form = await client.get(f"/staff/proposals/{proposal_id}/progress")
+    refused = await client.post(
+        f"/staff/proposals/{proposal_id}/progress",
+        data={"_csrf_token": csrf(form.text), "progress": "abc", "text": "Đang làm."},
+    )
+    assert refused.status_code == 400 and "0 đến 100" in refused.text
+    done = await client.post(f"/staff/proposals/{proposal_id}/progress", data={
+        "_csrf_token": csrf(form.text), "progress": "40", "text": "Đã khảo sát xong đoạn ngõ.",
+    }, files={"photos": ("anh.jpg", jpeg(), "image/jpeg")})  # fmt: skip
+    assert done.status_code == 303
+    page = (await client.get(f"/proposals/{proposal_id}")).text
+    assert "Tiếp thu một phần" in page and "Khảo sát" in page and "Đã khảo sát xong đoạn ngõ." in page
+    assert "40 %" in page
+    # An officer of the ward may not answer for the ward.
+    other = await a_proposal(proposer, database)
+    form = await client.get(f"/staff/proposals/{other}/answer")
+    denied = await client.post(f"/staff/proposals/{other}/answer", data={
+        "_csrf_token": csrf(form.text), "kind": "accepted", "text": "Phường đồng ý toàn bộ đề xuất này nhé.",
+    })  # fmt: skip
+    assert denied.status_code == 403
