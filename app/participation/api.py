@@ -9,7 +9,7 @@ from typing import Annotated
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotFoundException
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_422_UNPROCESSABLE_ENTITY
 
 from app.accounts.residents import ensure_device_person
@@ -52,7 +52,7 @@ class ParticipationApi(Controller):
     async def list_proposals(
         self,
         ward: FromQuery[str],
-        chosen_state: Annotated[str | None, QueryParameter(query="state", pattern=STATE_PATTERN)] = None,
+        chosen_state: Annotated[str | None, QueryParameter(name="state", pattern=STATE_PATTERN)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> list[dict]:
         return [_public(r) for r in await proposals.ward_proposals(ward, chosen_state, limit)]
@@ -70,7 +70,7 @@ class ParticipationApi(Controller):
         status_code=HTTP_201_CREATED,
     )
     async def create_proposal(
-        self, request: Request, data: ProposalInput, settings: NamedDependency[Settings]
+        self, request: Request, data: JSONBody[ProposalInput], settings: NamedDependency[Settings]
     ) -> Response:
         person, cookies = await ensure_device_person(request)
         new = NewProposal(

@@ -120,7 +120,7 @@ async def _ward_or_404(code: str) -> dict:
 
 @get("/wards/{code:str}/proposals", include_in_schema=False)
 async def ward_proposals(
-    code: FromPath[str], chosen_state: Annotated[str, QueryParameter(query="state")] = "open"
+    code: FromPath[str], chosen_state: Annotated[str, QueryParameter(name="state")] = "open"
 ) -> Template:
     ward = await _ward_or_404(code)
     state = chosen_state if chosen_state in STATES else "open"
