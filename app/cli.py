@@ -161,6 +161,7 @@ def cmd_create_user(args) -> int:
 
 def cmd_sweep(args) -> int:
     from app.casework.sweep import sweep
+    from app.participation.sweep import sweep_participation
     from app.platform.media_sweep import sweep_media
     from app.platform.photos import media_stores
     from app.platform.stores import purge_expired_sessions
@@ -171,6 +172,9 @@ def cmd_sweep(args) -> int:
     told = result.consultations
     print(f"Consultations announced: {told.opened}. Reminded before closing: {told.reminded}. "
           f"Late syntheses apologised for: {told.apologised}.")  # fmt: skip
+    done = _run(sweep_participation)
+    print(f"Proposals expired: {done.expired}. Proposal answers overdue: {done.proposals_overdue}. "
+          f"Inspection answers overdue: {done.inspections_overdue}.")  # fmt: skip
     removed = _run(lambda: sweep_media(*media_stores(get_settings())))
     print(f"Media files no report or action uses, removed: {removed}.")
     _run(lambda: purge_expired_sessions(get_settings()))

@@ -21,6 +21,7 @@ from app.accounts.passwords import hash_password
 from app.accounts.rules import load_actor
 from app.casework.sweep import sweep
 from app.casework.workflow import Action
+from app.participation.demo import ensure_demo_participation
 from app.platform import clock
 from app.platform.boundaries import DEMO_BOUNDARIES, import_boundaries, read_features
 from app.platform.geo import KM_PER_DEGREE
@@ -309,7 +310,8 @@ async def seed_demo(media: MediaStore, progress: Callable[[Iterable], Iterable] 
     # Overdue demo cases get their apology slips and escalations the way real ones do.
     await sweep(now)
     await ensure_demo_actions(media, accounts["lanhdao.phulien"])
-    await ensure_demo_participation(media, accounts, residents)
+    await ensure_demo_consultations(media, accounts, residents)
+    await ensure_demo_participation(media, accounts, residents, demo_photo("lighting", 38), demo_pdf)
     if not await key_is_valid(DEMO_API_KEY):
         await issue_key("Demo Open311 partner", accounts["admin"], key=DEMO_API_KEY)
     return added
@@ -388,7 +390,7 @@ LONGER_MARKET_HOURS = "Đề nghị kéo dài giờ họp chợ đến 12 giờ 
 MARKET_TITLE = "Dự thảo quy định về giờ họp chợ tạm và giữ gìn vệ sinh tại khu chợ Phù Liễn"
 
 
-async def ensure_demo_participation(media: MediaStore, accounts: dict[str, int],
+async def ensure_demo_consultations(media: MediaStore, accounts: dict[str, int],
                                     residents: list[int]) -> None:
     """Phù Liễn's residential groups, a consultation open now (a group merger) with verified
     and unverified answers and comments, and a closed one with its synthesis: all through the

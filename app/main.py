@@ -28,6 +28,7 @@ from app.casework.labels import event_label, status_label
 from app.casework.live import make_channels
 from app.casework.sweep import sweep
 from app.participation import web as participation_web
+from app.participation.sweep import sweep_participation
 from app.platform import clock, db, i18n
 from app.platform import web as platform_web
 from app.platform.assets import asset
@@ -112,6 +113,10 @@ async def _sweep_forever(interval: float) -> None:
             await sweep()
         except Exception:  # a failed round must not stop the next; it is logged
             logger.exception("deadline sweep failed")
+        try:
+            await sweep_participation()
+        except Exception:  # as with the deadline sweep: logged, and tried again next round
+            logger.exception("participation sweep failed")
         await asyncio.sleep(interval)
 
 

@@ -35,7 +35,7 @@ async def messages(person_id: int, language: str, limit: int = 50) -> list[dict]
         payload = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
         title, body = render(row["kind"], language, row["report.code"], payload)
         result.append({**row, "title": title, "body": body, "code": row["report.code"],
-                       "path": payload.get("path")})  # fmt: skip
+                       "path": page_path(payload)})  # fmt: skip
     return result
 
 
@@ -66,3 +66,11 @@ async def save_preferences(person_id: int, chosen: dict[str, bool], language: st
     if language in ("vi", "en"):
         changes[Person.language] = language
     await Person.update(changes).where(Person.id == person_id)
+
+
+def page_path(payload: dict) -> str | None:
+    """The page a notice about something other than a report leads to: its own path, or the
+    proposal it names."""
+    if payload.get("path"):
+        return payload["path"]
+    return f"/proposals/{payload['proposal_id']}" if payload.get("proposal_id") else None

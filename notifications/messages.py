@@ -20,12 +20,20 @@ TITLES = {
     "consultation_closing": N_("Last day to give your opinion: %(title)s"),
     "consultation_synthesis": N_("The ward published what it takes up: %(title)s"),
     "consultation_late": N_("The synthesis is late: the ward apologises (%(title)s)"),
+    "proposal_due": N_("A proposal reached its supports and awaits the ward's answer: %(title)s"),
+    "proposal_overdue": N_("The answer to a proposal is overdue: %(title)s"),
+    "proposal_answered": N_("The ward answered the proposal: %(title)s"),
+    "proposal_progress": N_("Progress on the proposal: %(title)s"),
+    "inspection_request": N_("The people's inspection board asks the ward for an explanation"),
+    "inspection_answered": N_("The ward answered the inspection board's request"),
+    "inspection_overdue": N_("An explanation asked by the inspection board is overdue"),
 }
 BODIES = {
     "resolved": N_("Tell the ward whether it is really fixed, and rate how it was handled."),
     "apology": N_("New date: %(new_date)s."),
     "due_soon": N_("Deadline: %(deadline)s."),
     "consultation_late": N_("New date: %(new_date)s."),
+    "proposal_progress": N_("%(progress)s %% done."),
 }
 
 
@@ -37,6 +45,7 @@ def render(kind: str, language: str, code: str | None, payload: dict) -> tuple[s
     values.setdefault("title", "")
     values.setdefault("new_date", "")
     values.setdefault("deadline", "")
+    values.setdefault("progress", "")
     title = gettext(TITLES.get(kind, N_("Gần Dân"))) % values
     body = payload.get("text") or (gettext(BODIES[kind]) % values if kind in BODIES else "")
     return title, body

@@ -11,8 +11,10 @@ from app.platform.clock import VIETNAM
 GROUPS = {
     "report_updates": {"status", "resolved", "reopened", "reply", "apology", "duplicate"},
     "ward_news": {"government_action", "consultation_opened", "consultation_closing",
-                  "consultation_synthesis", "consultation_late"},
-    "work": {"new_report", "assigned", "due_soon", "escalated"},
+                  "consultation_synthesis", "consultation_late", "proposal_answered", "proposal_progress",
+                  "inspection_answered"},
+    "work": {"new_report", "assigned", "due_soon", "escalated", "proposal_due", "proposal_overdue",
+             "inspection_request", "inspection_overdue"},
 }
 DEFAULTS = {"push": True, "report_updates": True, "ward_news": True, "work": True, "quiet_hours": True}
 QUIET_FROM, QUIET_UNTIL = time(22, 0), time(6, 0)

@@ -12,6 +12,7 @@ from app.platform import clock
 from app.platform.tables import Device, Person, Report
 from notifications import outbox
 from notifications.fcm import Push
+from notifications.inbox import page_path
 from notifications.messages import render
 
 logger = logging.getLogger("gandan.worker")
@@ -50,7 +51,7 @@ async def deliver_due(sender, worker_id: str, base_url: str = "") -> Round:
         code = codes.get(row.report)
         title, body = render(row.kind, people[row.recipient]["language"], code, row.payload)
         # A notification about something other than a report names its page by a local path.
-        path = row.payload.get("path")
+        path = page_path(row.payload)
         link = f"{base_url}/r/{code}" if code else f"{base_url}{path}" if path else f"{base_url}/me/"
         for fid in devices.get(row.recipient, []):
             pushes.append(Push(fid, title, body, link))

@@ -129,3 +129,26 @@ async def test_a_resident_answers_a_consultation_on_a_phone(phone, live_server):
     assert await phone.get_by_label("Tổ dân phố Đồng Hòa").is_checked()
     table = await phone.locator("table.numbers", has_text="Tên gọi mới").inner_text()
     assert re.search(r"Tổ dân phố Đồng Hòa\s+0\s+1\s+1\s+100%", table)
+
+
+async def test_a_resident_supports_a_proposal_on_a_phone(phone, live_server, settings):
+    from app.participation.proposals import NewProposal, propose
+    from app.platform.photos import MediaStore
+    from app.platform.tables import Person, Proposal
+
+    proposer = Person(device_identity="browser-proposer")
+    await proposer.save()
+    proposal_id = await propose(proposer.id, NewProposal(
+        "Đèn cho ngõ 38", "Ngõ 38 không có đèn, buổi tối học sinh đi học về rất tối.", ward_code="11446"
+    ), MediaStore(settings.media_dir))  # fmt: skip
+    await phone.goto(f"{live_server}/proposals/{proposal_id}")
+    assert await phone.locator("#support-count").inner_text() == "0"
+    await phone.get_by_role("button", name="Ủng hộ đề xuất này").click()
+    await phone.get_by_text("Bạn đã ủng hộ đề xuất này").wait_for()
+    assert await phone.locator("#support-count").inner_text() == "1"
+    assert (await Proposal.select(Proposal.support_count).where(Proposal.id == proposal_id).first())[
+        "support_count"
+    ] == 1
+    # Reloading does not offer a second support.
+    await phone.reload()
+    assert await phone.get_by_role("button", name="Ủng hộ đề xuất này").count() == 0

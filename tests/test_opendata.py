@@ -88,7 +88,26 @@ async def test_no_open_data_surface_carries_personal_data(demo):
              "/api/v1/consultations?ward=11446",
              *[p for c in consultation_ids for p in (f"/consultations/{c}", f"/api/v1/consultations/{c}",
                                                       f"/api/v1/consultations/{c}/comments")]]  # fmt: skip
-    from app.platform.tables import Person
+    from app.platform.tables import InspectionRequest, Person, Proposal
+
+    # Proposals and the inspection board: who proposed, supported or asked is never shown.
+    proposal_ids = [p["id"] for p in await Proposal.select(Proposal.id)]
+    request_ids = [r["id"] for r in await InspectionRequest.select(InspectionRequest.id)]
+    assert proposal_ids and request_ids
+    states = ("open", "due", "answered", "in_progress", "done", "expired")
+    participation = [*[f"/wards/11446/proposals?state={s}" for s in states],
+                     "/wards/11446/proposals.atom", "/wards/11446/inspection", "/api/v1/proposals?ward=11446",
+                     "/api/v1/inspection-requests?ward=11446",
+                     *[f"/proposals/{i}" for i in proposal_ids],
+                     *[f"/api/v1/proposals/{i}" for i in proposal_ids],
+                     *[f"/api/v1/inspection-requests/{i}" for i in request_ids]]  # fmt: skip
+    paths += participation
+    proposer_rows = await Proposal.select(Proposal.proposer.display_name)
+    proposers = {p["proposer.display_name"] for p in proposer_rows} - {""}
+    assert proposers
+    for path in participation:
+        text = (await demo.get(path)).text
+        assert not any(name in text for name in proposers), path
 
     device_ids = [p["device_identity"] for p in await Person.select(Person.device_identity)
                   .where(Person.device_identity.is_not_null())]  # fmt: skip

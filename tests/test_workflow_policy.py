@@ -77,15 +77,19 @@ OWN, OTHER_WARD_SAME_PROVINCE, OTHER_PROVINCE = Place(1, 10), Place(2, 10), Plac
 # What each role may do at its own place, written out by hand (Y yes, . no), in this order:
 COLUMNS = ("view", "view_contact", "work", "take", "assign", "reject", "transfer", "mark_duplicate",
            "escalate", "reopen", "supervise", "publish", "sign_apology", "file_assisted",
-           "manage_accounts", "manage_keys", "consult", "moderate", "verify_resident")  # fmt: skip
+           "manage_accounts", "manage_keys", "consult", "moderate", "verify_resident", "answer_proposal",
+           "track_proposal", "request_explanation", "answer_inspection", "publish_supervision")  # fmt: skip
 EXPECTED_GRANTS = {
-    #                      vie con wor tak asg rej trf dup esc reo sup pub sig fil acc key con mod vrf
-    "officer":             "Y   Y   Y   Y   .   .   Y   Y   .   Y   .   .   .   Y   .   .   .   .   .",
-    "ward_lead":           "Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   .   Y   Y   Y   .   .   Y   Y   Y",
-    "clerk":               "Y   .   .   .   .   .   .   .   .   .   .   .   .   Y   .   .   .   .   Y",
-    "inspector":           "Y   .   .   .   .   .   .   .   .   .   Y   .   .   .   .   .   .   .   .",
-    "province_supervisor": "Y   Y   Y   .   Y   .   Y   .   .   Y   .   .   .   .   Y   .   .   .   .",
-    "group_head":          ".   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   Y",
+    # view, contact, work, take, assign, reject, transfer, duplicate, escalate, reopen, supervise, publish,
+    # sign, file, accounts, keys, consult, moderate, verify resident, answer proposal, track proposal,
+    # request explanation, answer inspection, publish supervision report
+    #                      vw ct wk tk as rj tr du es ro su pb sg fl ac ky cn md vr ap tp re ai ps
+    "officer":             "Y  Y  Y  Y  .  .  Y  Y  .  Y  .  .  .  Y  .  .  .  .  .  .  Y  .  .  .",
+    "ward_lead":           "Y  Y  Y  Y  Y  Y  Y  Y  Y  Y  .  Y  Y  Y  .  .  Y  Y  Y  Y  Y  .  Y  .",
+    "clerk":               "Y  .  .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .  Y  .  .  .  .  .",
+    "inspector":           "Y  .  .  .  .  .  .  .  .  .  Y  .  .  .  .  .  .  .  .  .  .  Y  .  Y",
+    "province_supervisor": "Y  Y  Y  .  Y  .  Y  .  .  Y  .  .  .  .  Y  .  .  .  .  .  .  .  .  .",
+    "group_head":          ".  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .  .",
 }  # fmt: skip
 
 

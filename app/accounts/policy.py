@@ -41,18 +41,23 @@ class Act(StrEnum):
     CONSULT = "consult"  # open a consultation (lấy ý kiến) and publish its synthesis
     MODERATE = "moderate"  # hide or restore comments, hide report photos, redact descriptions
     VERIFY_RESIDENT = "verify_resident"  # hand a resident met in person a verification code
+    ANSWER_PROPOSAL = "answer_proposal"  # the ward's public answer to a proposal past its threshold
+    TRACK_PROPOSAL = "track_proposal"  # progress updates and milestones of an accepted proposal
+    REQUEST_EXPLANATION = "request_explanation"  # the inspection board asks the ward to explain
+    ANSWER_INSPECTION = "answer_inspection"  # the ward lead's public answer to such a request
+    PUBLISH_SUPERVISION = "publish_supervision"  # the inspection board's yearly report
 
 
 _OFFICER = {Act.VIEW, Act.VIEW_CONTACT, Act.WORK, Act.TAKE, Act.TRANSFER, Act.MARK_DUPLICATE,
-            Act.REOPEN, Act.FILE_ASSISTED}  # fmt: skip
+            Act.REOPEN, Act.FILE_ASSISTED, Act.TRACK_PROPOSAL}  # fmt: skip
 GRANTS: dict[Role, frozenset[Act]] = {
     Role.OFFICER: frozenset(_OFFICER),
     Role.WARD_LEAD: frozenset(
         _OFFICER | {Act.ASSIGN, Act.REJECT, Act.ESCALATE, Act.PUBLISH, Act.SIGN_APOLOGY, Act.CONSULT,
-                    Act.MODERATE, Act.VERIFY_RESIDENT}
+                    Act.MODERATE, Act.VERIFY_RESIDENT, Act.ANSWER_PROPOSAL, Act.ANSWER_INSPECTION}
     ),  # fmt: skip
     Role.CLERK: frozenset({Act.VIEW, Act.FILE_ASSISTED, Act.VERIFY_RESIDENT}),
-    Role.INSPECTOR: frozenset({Act.VIEW, Act.SUPERVISE}),
+    Role.INSPECTOR: frozenset({Act.VIEW, Act.SUPERVISE, Act.REQUEST_EXPLANATION, Act.PUBLISH_SUPERVISION}),
     Role.PROVINCE_SUPERVISOR: frozenset(
         {Act.VIEW, Act.VIEW_CONTACT, Act.WORK, Act.ASSIGN, Act.TRANSFER, Act.REOPEN, Act.MANAGE_ACCOUNTS}
     ),  # fmt: skip

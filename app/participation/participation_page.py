@@ -9,7 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from app.accounts.residents import device_person_id
-from app.participation import consultations
+from app.participation import consultations, inspection, proposals
 from app.participation.verification import verification_of
 from app.platform.i18n import gettext as _
 from app.transparency.queries import ward_by_code
@@ -18,11 +18,15 @@ from app.transparency.queries import ward_by_code
 async def participation_context(ward: dict, person_id: int | None) -> dict:
     """What the page shows of `ward` to this resident (None: not known on this device).
     Proposals, decisions and inspection requests add their keys here."""
+    requests = await inspection.ward_requests(ward["code"], limit=5)
     return {
         "ward": ward,
         "consultations": await consultations.for_ward(ward["code"]),
         "consultation_status_labels": consultations.STATUS_LABELS,
         "verified": await verification_of(person_id, ward["id"]),
+        "proposal_counts": await proposals.state_counts(ward["code"]),
+        "proposal_states": proposals.STATES,
+        "inspection_requests": requests,
     }
 
 

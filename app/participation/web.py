@@ -1,11 +1,12 @@
-"""The participation capability's routes: public pages and the API, and the staff pages
-behind the sign-in guard."""
+"""The participation capability's routes: consultations, proposals, the inspection board and
+resident verification; public pages and the API, and the staff pages behind the sign-in guard."""
 
 from litestar import Router
 
 from app.accounts.routes import signed_in
 from app.participation import consultation_routes as consult
-from app.participation import participation_page, verification_routes
+from app.participation import inspection_routes, participation_page, proposal_routes, verification_routes
+from app.participation.api import ParticipationApi
 from app.participation.consultation_api import ConsultationApi
 
 public = Router(
@@ -21,6 +22,14 @@ public = Router(
         ConsultationApi,
         verification_routes.verify_form,
         verification_routes.verify,
+        proposal_routes.proposal_form,
+        proposal_routes.proposal_create,
+        proposal_routes.proposal_page,
+        proposal_routes.proposal_support,
+        proposal_routes.ward_proposals,
+        proposal_routes.ward_proposals_feed,
+        inspection_routes.ward_inspection,
+        ParticipationApi,
     ],
 )
 staff = Router(
@@ -37,6 +46,17 @@ staff = Router(
         consult.groups_upload,
         verification_routes.issue_form,
         verification_routes.issue_code,
+        proposal_routes.staff_participation,
+        proposal_routes.answer_form,
+        proposal_routes.answer_proposal,
+        proposal_routes.progress_form,
+        proposal_routes.add_progress,
+        inspection_routes.request_form,
+        inspection_routes.request_create,
+        inspection_routes.answer_form,
+        inspection_routes.answer_request,
+        inspection_routes.supervision_form,
+        inspection_routes.supervision_publish,
     ],
 )
 routers = [public, staff]

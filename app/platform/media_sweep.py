@@ -16,7 +16,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from app.platform.photos import MediaStore
-from app.platform.tables import ActionAttachment, ConsultationDocument, Photo
+from app.platform.tables import (
+    ActionAttachment,
+    ConsultationDocument,
+    Photo,
+    ProposalPhoto,
+    SupervisionAttachment,
+)
 
 MEDIA_GRACE = timedelta(hours=24)
 MEDIA_SWEEP_INTERVAL_SECONDS = 3600.0
@@ -40,7 +46,7 @@ async def _referenced(digests: list[str]) -> set[str]:
     referenced: set[str] = set()
     for start in range(0, len(digests), _BATCH):
         batch = digests[start : start + _BATCH]
-        for table in (Photo, ActionAttachment, ConsultationDocument):
+        for table in (Photo, ActionAttachment, ConsultationDocument, ProposalPhoto, SupervisionAttachment):
             rows = await table.select(table.digest).where(table.digest.is_in(batch)).distinct()
             referenced.update(row["digest"] for row in rows)
     return referenced

@@ -430,3 +430,122 @@ class Flag(Table, tablename="flags"):
     person = ForeignKey(Person, on_delete=OnDelete.cascade)
     reason = Varchar(length=12)  # spam | offensive | off_topic
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class WardParticipation(Table, tablename="ward_participation"):
+    """A ward's settings for resident proposals; a ward without a row uses the defaults in
+    app/participation/proposals.py. Unique per ward."""
+
+    ward = ForeignKey(Ward, unique=True, on_delete=OnDelete.cascade)
+    population = Integer(null=True, default=None)  # where known: thresholds may be a share of it
+    support_threshold = Integer(null=True, default=None)  # supports that make an answer due
+    threshold_percent = DoublePrecision(null=True, default=None)  # of the population, if known
+    period_days = SmallInt(null=True, default=None)  # how long a proposal gathers supports
+    answer_working_days = SmallInt(null=True, default=None)
+
+
+class Proposal(Table, tablename="proposals"):
+    """A resident's proposal (sáng kiến, kiến nghị) for their ward. Past its threshold of
+    supports within its period, the ward must answer it publicly by a deadline."""
+
+    ward = ForeignKey(Ward, on_delete=OnDelete.restrict, index=True)
+    title = Varchar(length=200)
+    description = Text()
+    lat = DoublePrecision(null=True, default=None)
+    lon = DoublePrecision(null=True, default=None)
+    # Private: who proposed it; never on public surfaces.
+    proposer = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    # open | due | answered (declined) | in_progress (accepted, whole or in part) | done | expired
+    state = Varchar(length=12, default="open", index=True)
+    support_count = Integer(default=0)
+    threshold = Integer()  # fixed when proposed, so later settings do not move the goal
+    closes_at = Timestamptz(index=True)  # end of the period for gathering supports
+    reached_at = Timestamptz(null=True, default=None)
+    answer_deadline = Timestamptz(null=True, default=None, index=True)
+    answer_overdue = Boolean(default=False)  # set by the sweep when the deadline passed unanswered
+    answer_kind = Varchar(length=10, null=True, default=None)  # accepted | partial | declined
+    answer_text = Text(default="")
+    answered_at = Timestamptz(null=True, default=None)
+    answered_by = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    progress = SmallInt(default=0)  # percent, for accepted proposals
+    expired_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(index=True)
+    updated_at = Timestamptz()
+
+
+class ProposalSupport(Table, tablename="proposal_supports"):
+    """One person's support of a proposal; unique per (proposal, person): proposal_supports_unique."""
+
+    proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
+    person = ForeignKey(Person, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz()
+
+
+class ProposalUpdate(Table, tablename="proposal_updates"):
+    """A public progress update on an accepted proposal: text and the percentage reached."""
+
+    proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
+    author = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    text = Text(default="")
+    progress = SmallInt()
+    created_at = Timestamptz()
+
+
+class ProposalMilestone(Table, tablename="proposal_milestones"):
+    """A step of an accepted proposal's plan, with its planned date and when it was reached."""
+
+    proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
+    title = Varchar(length=200)
+    planned_on = Timestamptz()
+    reached_at = Timestamptz(null=True, default=None)
+    position = SmallInt(default=0)
+
+
+class ProposalPhoto(Table, tablename="proposal_photos"):
+    """A processed, metadata-free photo of a proposal, or of one of its progress updates."""
+
+    proposal = ForeignKey(Proposal, on_delete=OnDelete.cascade, index=True)
+    update = ForeignKey(ProposalUpdate, null=True, default=None, on_delete=OnDelete.cascade)
+    digest = Varchar(length=64, index=True)
+    width = Integer()
+    height = Integer()
+    position = SmallInt(default=0)
+
+
+class InspectionRequest(Table, tablename="inspection_requests"):
+    """The people's inspection board asks the ward to explain a report, consultation, proposal
+    or government action; the ward lead answers publicly by a deadline in working days."""
+
+    ward = ForeignKey(Ward, on_delete=OnDelete.restrict, index=True)
+    target_kind = Varchar(length=20)  # report | consultation | proposal | action
+    target_id = Integer()
+    question = Text()
+    asked_by = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    asked_at = Timestamptz(index=True)
+    deadline = Timestamptz(index=True)
+    overdue = Boolean(default=False)  # set by the sweep when the deadline passed unanswered
+    answer = Text(default="")
+    answered_by = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    answered_at = Timestamptz(null=True, default=None)
+
+
+class SupervisionReport(Table, tablename="supervision_reports"):
+    """The inspection board's yearly supervision report, published on the ward's page."""
+
+    ward = ForeignKey(Ward, on_delete=OnDelete.restrict, index=True)
+    year = SmallInt()
+    title = Varchar(length=300)
+    body = Text(default="")
+    author = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    published_at = Timestamptz(index=True)
+
+
+class SupervisionAttachment(Table, tablename="supervision_attachments"):
+    """A PDF or an image published with a supervision report; files addressed by SHA-256."""
+
+    supervision_report = ForeignKey(SupervisionReport, on_delete=OnDelete.cascade, index=True)
+    filename = Varchar(length=200)
+    kind = Varchar(length=10)  # pdf | image
+    digest = Varchar(length=64)
+    size = Integer()
+    position = SmallInt(default=0)

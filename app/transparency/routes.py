@@ -10,6 +10,8 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from app.accounts.residents import device_person_id, ensure_device_person
+from app.participation.figures import participation_figures
+from app.participation.inspection import supervision_reports
 from app.platform.charts import monthly_bars, score_bar
 from app.platform.i18n import gettext as _
 from app.platform.settings import Settings
@@ -41,6 +43,8 @@ async def ward_page(request: Request, code: FromPath[str]) -> Template:
         "reports": await recent_reports(ReportFilter(ward=ward["code"]), limit=10),
         "actions": await search_actions(ward_code=ward["code"], limit=5),
         "following": await follows_ward(await device_person_id(request), ward["id"]),
+        "participation": await participation_figures(ward["id"]),
+        "supervision_reports": await supervision_reports(ward["code"]),
     })  # fmt: skip
 
 

@@ -1,0 +1,279 @@
+"""Proposal pages: propose, read, support, a ward's proposals by state and its Atom feed; the
+ward's answer and progress updates in the workspace. Thin: the rules are in proposals.py."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from feedgen.feed import FeedGenerator
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+
+from app.accounts.policy import Act, Actor, may_anywhere, wards_where
+from app.accounts.residents import device_person_id, ensure_device_person
+from app.participation import inspection, proposals
+from app.participation.proposals import ANSWERS, STATES, Milestone, NewProposal, ProgressUpdate, ProposalError
+from app.platform import clock
+from app.platform.i18n import gettext as _
+from app.platform.photos import MediaStore
+from app.platform.settings import Settings
+from app.transparency.queries import ward_by_code, ward_name
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text and text.strip() else None
+    except ValueError:
+        return None
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+async def _files(form, name: str) -> list[bytes]:
+    return [
+        await u.read() for u in (form.getall(name) if name in form else []) if getattr(u, "filename", None)
+    ]
+
+
+async def _proposal_or_404(proposal_id: int) -> dict:
+    proposal = await proposals.public_proposal(proposal_id)
+    if proposal is None:
+        raise NotFoundException(_("This proposal does not exist."))
+    return proposal
+
+
+# --- public ---------------------------------------------------------------------------------
+
+
+@get("/proposals/new", include_in_schema=False)
+async def proposal_form(ward: FromQuery[str] = "") -> Template:
+    return Template("proposals/form.html", context={"values": {"ward": ward}, "errors": {}})
+
+
+@post("/proposals/new", include_in_schema=False)
+async def proposal_create(request: Request, settings: NamedDependency[Settings]) -> Response:
+    form = await request.form()
+    values = {k: (form.get(k) or "") for k in ("title", "description", "ward", "lat", "lon")}
+    new = NewProposal(
+        title=values["title"],
+        description=values["description"],
+        ward_code=values["ward"],
+        lat=_number(values["lat"]),
+        lon=_number(values["lon"]),
+        photos=await _files(form, "photos"),
+    )
+    person, cookies = await ensure_device_person(request)
+    try:
+        proposal_id = await proposals.propose(person, new, MediaStore(settings.media_dir))
+    except ProposalError as error:
+        return Template(
+            "proposals/form.html",
+            context={"values": values, "errors": error.errors},
+            status_code=HTTP_400_BAD_REQUEST,
+            cookies=cookies,
+        )
+    return Redirect(f"/proposals/{proposal_id}?new=1", status_code=HTTP_303_SEE_OTHER, cookies=cookies)
+
+
+@get("/proposals/{proposal_id:int}", include_in_schema=False)
+async def proposal_page(request: Request, proposal_id: FromPath[int], new: FromQuery[int] = 0) -> Template:
+    proposal = await _proposal_or_404(proposal_id)
+    person = await device_person_id(request)
+    return Template(
+        "proposals/proposal.html",
+        context={
+            "p": proposal,
+            "states": STATES,
+            "answers": ANSWERS,
+            "new": bool(new),
+            "supported": await proposals.has_supported(proposal_id, person),
+            "mine": person is not None and await proposals.proposer_of(proposal_id) == person,
+            "may_support": proposals.may_support({**proposal, "proposer": None}, None, clock.now()),
+        },
+    )
+
+
+@post("/proposals/{proposal_id:int}/support", include_in_schema=False)
+async def proposal_support(request: Request, proposal_id: FromPath[int]) -> Redirect:
+    await _proposal_or_404(proposal_id)
+    person, cookies = await ensure_device_person(request)
+    await proposals.support(person, proposal_id)
+    return Redirect(f"/proposals/{proposal_id}", status_code=HTTP_303_SEE_OTHER, cookies=cookies)
+
+
+async def _ward_or_404(code: str) -> dict:
+    ward = await ward_by_code(code)
+    if ward is None:
+        raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
+    return ward
+
+
+@get("/wards/{code:str}/proposals", include_in_schema=False)
+async def ward_proposals(
+    code: FromPath[str], chosen_state: Annotated[str, QueryParameter(name="state")] = "open"
+) -> Template:
+    ward = await _ward_or_404(code)
+    state = chosen_state if chosen_state in STATES else "open"
+    return Template(
+        "proposals/ward.html",
+        context={
+            "ward": ward,
+            "state": state,
+            "states": STATES,
+            "answers": ANSWERS,
+            "counts": await proposals.state_counts(code),
+            "proposals": await proposals.ward_proposals(code, state),
+        },
+    )
+
+
+@get("/wards/{code:str}/proposals.atom", tags=["open data"], summary="Atom feed of a ward's proposals")
+async def ward_proposals_feed(code: FromPath[str], settings: NamedDependency[Settings]) -> Response:
+    name = await ward_name(code)
+    if name is None:
+        raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
+    rows = await proposals.ward_proposals(code, limit=50)
+    base = settings.link("/").rstrip("/")
+    path = f"/wards/{code}/proposals.atom"
+    feed = FeedGenerator()
+    feed.id(f"{base}{path}")
+    feed.title(f"Gần Dân · {name} · {_('Proposals')}")
+    feed.link(href=f"{base}{path}", rel="self")
+    feed.link(href=f"{base}/wards/{code}/proposals", rel="alternate")
+    feed.language("vi")
+    feed.updated(rows[0]["updated_at"] if rows else clock.now())
+    for row in reversed(rows):  # feedgen prepends: oldest first lists the newest first
+        entry = feed.add_entry()
+        entry.id(f"{base}/proposals/{row['id']}")
+        entry.link(href=f"{base}/proposals/{row['id']}")
+        entry.title(f"{row['title']} · {_(STATES[row['state']])}")
+        entry.summary(row["description"])
+        entry.published(row["created_at"])
+        entry.updated(row["updated_at"])
+    return Response(feed.atom_str(pretty=True), media_type="application/atom+xml; charset=utf-8")
+
+
+# --- the ward's workspace -------------------------------------------------------------------
+
+
+@get("/staff/participation", include_in_schema=False)
+async def staff_participation(actor: NamedDependency[Actor]) -> Template:
+    if not any(
+        may_anywhere(actor, act)
+        for act in (Act.ANSWER_PROPOSAL, Act.TRACK_PROPOSAL, Act.ANSWER_INSPECTION, Act.REQUEST_EXPLANATION)
+    ):
+        raise PermissionDeniedException(_("This page is for the ward's staff and inspection board."))
+    wards = wards_where(actor, Act.VIEW)
+    return Template(
+        "proposals/staff.html",
+        context={
+            "actor": actor,
+            "states": STATES,
+            "proposals": await proposals.staff_due(wards),
+            "requests": await inspection.unanswered_in(wards),
+        },
+    )
+
+
+def _answer_context(actor: Actor, proposal: dict, values: dict, errors: dict) -> dict:
+    return {
+        "actor": actor,
+        "p": proposal,
+        "answers": ANSWERS,
+        "states": STATES,
+        "values": values,
+        "errors": errors,
+    }
+
+
+@get("/staff/proposals/{proposal_id:int}/answer", include_in_schema=False)
+async def answer_form(actor: NamedDependency[Actor], proposal_id: FromPath[int]) -> Template:
+    proposal = await _proposal_or_404(proposal_id)
+    return Template("proposals/answer.html", context=_answer_context(actor, proposal, {}, {}))
+
+
+def _milestones(form) -> list[Milestone]:
+    titles = form.getall("milestone_title") if "milestone_title" in form else []
+    dates = form.getall("milestone_date") if "milestone_date" in form else []
+    chosen = []
+    for title, day in zip(titles, dates, strict=False):
+        if title.strip() or day:
+            chosen.append(Milestone(title, _day(day) or clock.now().date()))
+    return chosen
+
+
+@post("/staff/proposals/{proposal_id:int}/answer", include_in_schema=False)
+async def answer_proposal(
+    request: Request, actor: NamedDependency[Actor], proposal_id: FromPath[int]
+) -> Response:
+    proposal = await _proposal_or_404(proposal_id)
+    form = await request.form()
+    try:
+        await proposals.answer(
+            actor, proposal_id, form.get("kind") or "", form.get("text") or "", _milestones(form)
+        )
+    except PermissionError as refused:
+        raise PermissionDeniedException(str(refused)) from None
+    except ProposalError as error:
+        values = {"kind": form.get("kind"), "text": form.get("text")}
+        return Template(
+            "proposals/answer.html",
+            context=_answer_context(actor, proposal, values, error.errors),
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    return Redirect(f"/proposals/{proposal_id}", status_code=HTTP_303_SEE_OTHER)
+
+
+@get("/staff/proposals/{proposal_id:int}/progress", include_in_schema=False)
+async def progress_form(actor: NamedDependency[Actor], proposal_id: FromPath[int]) -> Template:
+    proposal = await _proposal_or_404(proposal_id)
+    return Template("proposals/progress.html", context=_answer_context(actor, proposal, {}, {}))
+
+
+@post("/staff/proposals/{proposal_id:int}/progress", include_in_schema=False)
+async def add_progress(
+    request: Request,
+    actor: NamedDependency[Actor],
+    settings: NamedDependency[Settings],
+    proposal_id: FromPath[int],
+) -> Response:
+    proposal = await _proposal_or_404(proposal_id)
+    form = await request.form()
+    values = {k: form.get(k) for k in ("progress", "text", "milestone_title", "milestone_date")}
+    try:
+        progress = int(values["progress"] or "")
+    except ValueError:
+        progress = -1
+    new_milestone = None
+    if (values["milestone_title"] or "").strip():
+        new_milestone = Milestone(
+            values["milestone_title"], _day(values["milestone_date"]) or clock.now().date()
+        )
+    update = ProgressUpdate(
+        progress=progress,
+        text=values["text"] or "",
+        new_milestone=new_milestone,
+        reached=[int(i) for i in (form.getall("reached") if "reached" in form else []) if str(i).isdigit()],
+        photos=await _files(form, "photos"),
+    )
+    try:
+        await proposals.add_update(actor, proposal_id, update, MediaStore(settings.media_dir))
+    except PermissionError as refused:
+        raise PermissionDeniedException(str(refused)) from None
+    except ProposalError as error:
+        return Template(
+            "proposals/progress.html",
+            context=_answer_context(actor, proposal, values, error.errors),
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    return Redirect(f"/proposals/{proposal_id}", status_code=HTTP_303_SEE_OTHER)
