@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from app.platform.photos import PhotoRejected, process_photo
 from tests.photos_for_tests import encoded, jpeg
 
@@ -20,6 +22,7 @@ def _mutants(original: bytes, count: int, seed: int):
         yield bytes(data)
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow's notes on the broken tags it skips
 def test_mutated_photos_are_either_processed_or_refused():
     originals = [jpeg((320, 240), gps=(20.79, 106.63), orientation=6), encoded("PNG", (200, 150)),
                  encoded("WEBP", (200, 150))]  # fmt: skip
