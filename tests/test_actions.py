@@ -92,6 +92,10 @@ async def test_bad_publications_are_refused_with_a_reason(client, accounts):
         files=[("attachments", ("virus.exe", b"MZ\x90\x00", "application/octet-stream"))],
     )
     assert bad_file.status_code == 400 and "virus.exe" in bad_file.text
+    # A consultation's synthesis is published by closing the consultation, never from this form.
+    assert 'value="synthesis"' not in form.text
+    fake = await publish(client, kind="synthesis")
+    assert fake.status_code == 400
     assert await GovernmentAction.count() == 0
 
 

@@ -609,6 +609,7 @@ async def publish_synthesis(
                 attachments=synthesis.documents,
             ),
             media,
+            synthesis=True,
         )
     except ActionError as refused:
         raise ConsultationError(str(refused)) from None

@@ -18,6 +18,7 @@ from app.platform.photos import MediaStore
 from app.platform.settings import Settings
 from app.platform.text import LONG_TEXT, SHORT_TEXT, clean_text
 from app.transparency.actions import (
+    FORM_KINDS,
     KINDS,
     ActionError,
     NewAction,
@@ -66,7 +67,7 @@ async def action_form(actor: NamedDependency[Actor]) -> Template:
     wards = await _publishing_wards(actor)
     if not wards and not administers(actor):
         raise PermissionDeniedException(_("Only ward leads publish government actions."))
-    return Template("staff/action_form.html", context={"actor": actor, "wards": wards, "kinds": KINDS,
+    return Template("staff/action_form.html", context={"actor": actor, "wards": wards, "kinds": FORM_KINDS,
                                                        "values": {}, "error": None})  # fmt: skip
 
 
@@ -99,6 +100,6 @@ async def action_publish(
     except ActionError as error:
         values = {k: form.get(k) for k in ("ward", "kind", "title", "body", "effective_date", "reports")}
         return Template("staff/action_form.html", context={
-            "actor": actor, "wards": await _publishing_wards(actor), "kinds": KINDS, "values": values,
+            "actor": actor, "wards": await _publishing_wards(actor), "kinds": FORM_KINDS, "values": values,
             "error": str(error)}, status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
     return Redirect(f"/actions/{action_id}", status_code=HTTP_303_SEE_OTHER)

@@ -88,13 +88,19 @@ async def store_attachments(uploads: list[Upload], media: MediaStore) -> list[tu
     return stored
 
 
-async def publish(actor: Actor, new: NewAction, media: MediaStore) -> int:
+# Published only by closing a consultation (which links the two): never from the plain form.
+ONLY_THROUGH_THEIR_OWN_FLOW = frozenset({"synthesis"})
+FORM_KINDS = {code: label for code, label in KINDS.items() if code not in ONLY_THROUGH_THEIR_OWN_FLOW}
+
+
+async def publish(actor: Actor, new: NewAction, media: MediaStore, *, synthesis: bool = False) -> int:
+    """Publish a government action; `synthesis` only from a consultation's closing step."""
     ward = await Ward.select(Ward.id, Ward.province, Ward.name).where(Ward.code == new.ward_code).first()
     if ward is None:
         raise ActionError(_("Choose the ward that publishes."))
     if not allows(actor, Act.PUBLISH, Place(ward["id"], ward["province"])):
         raise PermissionError(_("You may not publish for this ward."))
-    if new.kind not in KINDS:
+    if new.kind not in (KINDS if synthesis else FORM_KINDS):
         raise ActionError(_("Choose what kind of action it is."))
     title = " ".join(new.title.split())
     if not 5 <= len(title) <= 300:
