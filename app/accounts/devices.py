@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.platform import clock
-from app.platform.tables import Device
+from app.platform.tables import Device, Person
 
 
 async def register(person_id: int, fid: str, platform: str) -> None:
@@ -24,3 +24,16 @@ async def register(person_id: int, fid: str, platform: str) -> None:
 async def unregister(person_id: int, fid: str) -> None:
     """Stop pushes to a device; only its owner can."""
     await Device.delete().where(Device.fid == fid, Device.person == person_id)
+
+
+async def person_of_device(token: str) -> int | None:
+    """The resident this browser's device token stands for, if any."""
+    row = await Person.select(Person.id).where(Person.device_identity == token).first()
+    return row["id"] if row else None
+
+
+async def new_device_person(token: str, language: str) -> int:
+    """A resident known only by a new device token: made the first time something is stored for them."""
+    person = Person(device_identity=token, language=language)
+    await person.save()
+    return person.id

@@ -7,7 +7,8 @@ import secrets
 from litestar import Request
 from litestar.datastructures import Cookie
 
-from app.platform.tables import Person
+from app.accounts.devices import new_device_person, person_of_device
+from app.platform.i18n import current_language
 
 DEVICE_COOKIE = "gd_device"
 TEN_YEARS = 10 * 365 * 24 * 3600
@@ -17,8 +18,7 @@ async def device_person_id(request: Request) -> int | None:
     token = request.cookies.get(DEVICE_COOKIE)
     if not token:
         return None
-    row = await Person.select(Person.id).where(Person.device_identity == token).first()
-    return row["id"] if row else None
+    return await person_of_device(token)
 
 
 async def ensure_device_person(request: Request) -> tuple[int, list[Cookie]]:
@@ -28,9 +28,8 @@ async def ensure_device_person(request: Request) -> tuple[int, list[Cookie]]:
     if (person_id := await device_person_id(request)) is not None:
         return person_id, []
     token = secrets.token_urlsafe(32)
-    person = Person(device_identity=token, language=request.query_params.get("lang") or "vi")
-    await person.save()
-    return person.id, [device_cookie(request, token)]
+    # The language the middleware chose for this request: one of ours, never the raw ?lang=.
+    return await new_device_person(token, current_language.get()), [device_cookie(request, token)]
 
 
 def device_cookie(request: Request, token: str) -> Cookie:

@@ -1,12 +1,13 @@
-"""Finding a report by its tracking code for a handler, or answering 404 with the code."""
+"""Finding a report by its tracking code for a handler, or answering 404 with the code: the
+web's side of `reports.report_by_code` and `public.report_view`."""
 
 from __future__ import annotations
 
 from litestar.exceptions import NotFoundException
 
 from app.platform.i18n import gettext as _
-from app.platform.tables import Report
 from app.reporting.public import report_view
+from app.reporting.reports import report_by_code
 
 
 def no_such_report(code: str) -> NotFoundException:
@@ -15,7 +16,7 @@ def no_such_report(code: str) -> NotFoundException:
 
 async def report_row(code: str) -> dict:
     """The report's full row (staff and reporter-side handlers)."""
-    row = await Report.select().where(Report.code == code.upper()).first()
+    row = await report_by_code(code)
     if row is None:
         raise no_such_report(code)
     return row

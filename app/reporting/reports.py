@@ -196,3 +196,8 @@ async def rebuilt(report_id: int) -> Projection:
         .output(load_json=True)
     )
     return project(events)
+
+
+async def report_by_code(code: str) -> dict | None:
+    """The report's full row, by its tracking code in any case."""
+    return await Report.select().where(Report.code == code.upper()).first()
