@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,19 +123,28 @@ def _check_size(data: bytes) -> None:
         raise PhotoRejected(_("The photo file is empty."))
 
 
+@contextmanager
+def _untrusted_bytes():
+    """Reading uploaded bytes: whatever the decoder raises (OSError, struct.error, TypeError from
+    a malformed EXIF block…) means "not a photo we can read", never a server error."""
+    try:
+        yield
+    except (PhotoRejected, MemoryError):  # the decoding child names running out of memory itself
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoRejected(_("The image is too large to be a photo.")) from None
+    except Exception:
+        raise PhotoRejected(
+            _("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")
+        ) from None
+
+
 def _opened(data: bytes) -> Image.Image:
     """The image with its header read and its structure checked, but no pixels decoded."""
     _check_size(data)
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-    try:
+    with _untrusted_bytes():
         image = _open(data)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoRejected(_("The image is too large to be a photo.")) from None
-    except Exception:  # untrusted bytes: whatever the decoder raises (OSError,
-        # struct.error, TypeError from a malformed EXIF block…) means "not a photo we can read"
-        raise PhotoRejected(
-            _("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")
-        ) from None
     if image.width * image.height > MAX_PIXELS:
         raise PhotoRejected(_("The image is too large to be a photo."))
     return image
@@ -144,7 +154,7 @@ def process_photo(data: bytes) -> ProcessedPhoto:
     """One photo, decoded in this process: for trusted input (demo data) and the decoding
     child. Requests go through `process_photos`."""
     image = _opened(data)
-    try:
+    with _untrusted_bytes():
         gps = read_gps(image)
         if image.format == "JPEG":
             # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT: a 12 MP photo is read
@@ -154,13 +164,6 @@ def process_photo(data: bytes) -> ProcessedPhoto:
             image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
         image = ImageOps.exif_transpose(image)
         image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoRejected(_("The image is too large to be a photo.")) from None
-    except Exception:  # untrusted bytes: whatever the decoder raises (OSError,
-        # struct.error, TypeError from a malformed EXIF block…) means "not a photo we can read"
-        raise PhotoRejected(
-            _("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")
-        ) from None
 
     image = image.convert("RGB")
     image.thumbnail((DISPLAY_SIZE, DISPLAY_SIZE), Image.Resampling.LANCZOS, reducing_gap=3.0)
