@@ -39,7 +39,14 @@ from app.platform.tables import (
     ResidentialGroup,
     Ward,
 )
-from app.transparency.actions import ActionError, NewAction, Upload, publish, store_attachments
+from app.transparency.actions import (
+    ActionError,
+    NewAction,
+    Upload,
+    attachment_rows,
+    publish,
+    store_attachments,
+)
 from notifications import notify
 
 # The matters Art. 25 says the commune consults its residents on.
@@ -202,17 +209,7 @@ async def create(actor: Actor, new: NewConsultation, media: MediaStore) -> int:
         )
         if stored:
             await ConsultationDocument.insert(
-                *[
-                    ConsultationDocument(
-                        consultation=consultation.id,
-                        filename=name,
-                        kind=kind,
-                        digest=digest,
-                        size=size,
-                        position=i,
-                    )
-                    for i, (name, kind, digest, size) in enumerate(stored)
-                ]
+                *attachment_rows(ConsultationDocument, {"consultation": consultation.id}, stored)
             )
         if opens_at <= now:
             await tell_ward_once(consultation.id, "opened", opens_at, exclude=actor.person_id)

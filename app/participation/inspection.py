@@ -26,7 +26,7 @@ from app.platform.tables import (
     SupervisionReport,
     Ward,
 )
-from app.transparency.actions import ActionError, Upload, store_attachments
+from app.transparency.actions import ActionError, Upload, attachment_rows, store_attachments
 from notifications import notify
 
 ANSWER_WORKING_DAYS = 10
@@ -226,17 +226,7 @@ async def publish_supervision_report(actor: Actor, new: NewSupervisionReport, me
         await report.save()
         if stored:
             await SupervisionAttachment.insert(
-                *[
-                    SupervisionAttachment(
-                        supervision_report=report.id,
-                        filename=name,
-                        kind=kind,
-                        digest=digest,
-                        size=size,
-                        position=i,
-                    )
-                    for i, (name, kind, digest, size) in enumerate(stored)
-                ]
+                *attachment_rows(SupervisionAttachment, {"supervision_report": report.id}, stored)
             )
     return report.id
 

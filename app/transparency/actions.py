@@ -93,6 +93,13 @@ ONLY_THROUGH_THEIR_OWN_FLOW = frozenset({"synthesis"})
 FORM_KINDS = {code: label for code, label in KINDS.items() if code not in ONLY_THROUGH_THEIR_OWN_FLOW}
 
 
+def attachment_rows(table, owner: dict, stored: list[tuple[str, str, str, int]]) -> list:
+    """Rows of an attachment table (an action's, a consultation's, a supervision report's) for
+    what `store_attachments` kept, in the order they were sent; `owner` names the parent."""
+    return [table(**owner, filename=name, kind=kind, digest=digest, size=size, position=i)
+            for i, (name, kind, digest, size) in enumerate(stored)]  # fmt: skip
+
+
 async def publish(actor: Actor, new: NewAction, media: MediaStore, *, synthesis: bool = False) -> int:
     """Publish a government action; `synthesis` only from a consultation's closing step."""
     ward = await Ward.select(Ward.id, Ward.province, Ward.name).where(Ward.code == new.ward_code).first()
@@ -127,11 +134,7 @@ async def publish(actor: Actor, new: NewAction, media: MediaStore, *, synthesis:
         )  # fmt: skip
         await action.save()
         if stored:
-            await ActionAttachment.insert(*[
-                ActionAttachment(action=action.id, filename=name, kind=kind, digest=digest, size=size,
-                                 position=i)
-                for i, (name, kind, digest, size) in enumerate(stored)
-            ])  # fmt: skip
+            await ActionAttachment.insert(*attachment_rows(ActionAttachment, {"action": action.id}, stored))
         if reports:
             await ActionReport.insert(*[ActionReport(action=action.id, report=r["id"]) for r in reports])
         ward_followers = [
