@@ -16,12 +16,17 @@ from app.participation.proposals import Milestone, NewProposal, ProgressUpdate, 
 from app.participation.sweep import sweep_participation
 from app.platform.clock import VIETNAM
 from app.platform.photos import MediaStore
+from app.platform.settings import get_settings
 from app.platform.tables import InboxNotification, Person, Proposal, ProposalSupport, Ward
 from tests.photos_for_tests import jpeg
 from tests.workspace_helpers import PHU_LIEN, csrf, new_report, sign_in, staff_accounts
 
 DESCRIPTION = "Lắp đèn chiếu sáng cho ngõ 38, buổi tối rất tối và nguy hiểm cho học sinh."
 
+
+def _swept():
+    """The participation sweep, as the server runs it."""
+    return sweep_participation(MediaStore(get_settings().media_dir))
 
 async def people(count: int, prefix: str = "r") -> list[int]:
     ids = []
@@ -116,11 +121,11 @@ async def test_a_proposal_that_misses_its_threshold_expires_publicly(database, f
     proposal_id = await a_proposal(proposer, database, threshold=3, period_days=30)
     assert await proposals.support(supporter, proposal_id)
     fixed_clock.advance(days=29, hours=23)
-    assert (await sweep_participation()).expired == 0
+    assert (await _swept()).expired == 0
     fixed_clock.advance(hours=1)
     assert not await proposals.support((await people(1, "late"))[0], proposal_id)  # period over
-    assert (await sweep_participation()).expired == 1
-    assert (await sweep_participation()).expired == 0  # once
+    assert (await _swept()).expired == 1
+    assert (await _swept()).expired == 0  # once
     stored = await row(proposal_id)
     assert stored["state"] == "expired" and stored["expired_at"] == fixed_clock.now()
     listed = await client.get(f"/wards/{PHU_LIEN}/proposals?state=expired")
@@ -136,10 +141,10 @@ async def test_an_unanswered_proposal_is_marked_overdue_once_and_the_figures_cou
         await proposals.support(person, proposal_id)
     deadline = (await row(proposal_id))["answer_deadline"]
     fixed_clock.at = deadline
-    assert (await sweep_participation()).proposals_overdue == 0  # due until the office closes
+    assert (await _swept()).proposals_overdue == 0  # due until the office closes
     fixed_clock.advance(minutes=1)
-    assert (await sweep_participation()).proposals_overdue == 1
-    assert (await sweep_participation()).proposals_overdue == 0
+    assert (await _swept()).proposals_overdue == 1
+    assert (await _swept()).proposals_overdue == 0
     assert (await row(proposal_id))["answer_overdue"]
     told = await InboxNotification.select(InboxNotification.person).where(
         InboxNotification.kind == "proposal_overdue"
@@ -312,7 +317,7 @@ async def test_inspection_request_answered_publicly_and_overdue_when_late(
     public = await client.get(f"/wards/{PHU_LIEN}/inspection")
     assert answer in public.text and question in public.text
     fixed_clock.at = datetime(2026, 12, 7, 17, 1, tzinfo=VIETNAM)
-    assert (await sweep_participation()).inspections_overdue == 1  # only the unanswered one
+    assert (await _swept()).inspections_overdue == 1  # only the unanswered one
     assert (await inspection.public_request(later))["overdue"]
     assert not (await inspection.public_request(first["id"]))["overdue"]
     figures = {f.label: (f.on_time, f.total) for f in await participation_figures(await ward_id())}

@@ -12,8 +12,8 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_422_UNPROCESSABLE_ENTITY
 
-from app.accounts.residents import ensure_device_person
-from app.participation import inspection, proposals
+from app.accounts.residents import ensure_device_person, unless_stored
+from app.participation import comments, inspection, proposals
 from app.participation.proposals import STATES, NewProposal, ProposalError
 from app.platform.i18n import gettext as _
 from app.platform.photos import MediaStore
@@ -64,6 +64,12 @@ class ParticipationApi(Controller):
             raise NotFoundException(_("This proposal does not exist."))
         return _public(row)
 
+    @get("/proposals/{proposal_id:int}/comments", summary="A proposal's public comments, with replies")
+    async def proposal_comments(self, proposal_id: FromPath[int]) -> list[dict]:
+        if await proposals.ward_of(proposal_id) is None:
+            raise NotFoundException(_("This proposal does not exist."))
+        return await comments.public_thread("proposal", proposal_id)
+
     @post(
         "/proposals",
         summary="Propose something for a ward (as this device's resident)",
@@ -83,6 +89,7 @@ class ParticipationApi(Controller):
         try:
             proposal_id = await proposals.propose(person, new, MediaStore(settings.media_dir))
         except ProposalError as error:
+            await unless_stored(person, cookies, stored=False)
             raise Refused(detail=str(error), extra={"errors": error.errors}) from None
         return Response(
             {"id": proposal_id, "state": "open", "url": settings.link(f"/proposals/{proposal_id}")},
@@ -103,7 +110,7 @@ class ParticipationApi(Controller):
         row = await proposals.public_proposal(proposal_id)
         return Response(
             {"counted": counted, "support_count": row["support_count"], "state": row["state"]},
-            cookies=cookies,
+            cookies=await unless_stored(person, cookies, stored=counted),
         )
 
     @get("/inspection-requests", summary="A ward's inspection requests and the ward's answers")

@@ -23,6 +23,7 @@ FLAG_REASONS = {
     "spam": N_("Spam or advertising"),
     "offensive": N_("Offensive or abusive"),
     "off_topic": N_("Off topic"),
+    "personal": N_("Personal data (a face, a licence plate, a phone number)"),
 }
 # Where the public page of each kind of target is.
 TARGET_PAGES = {"consultation": "/consultations/{id}", "proposal": "/proposals/{id}"}
@@ -94,7 +95,8 @@ async def support(comment_id: int, person_id: int) -> int:
 
 
 async def flag(target_kind: str, target_id: int, person_id: int, reason: str, flags_to_hide: int) -> bool:
-    """Flag a comment (or a report: target_kind "report") once per person; whether this flag
+    """Flag a comment (or a report's description, target_kind "report", or one of its photos,
+    "photo" with the photo's id: see moderation.flag_report) once per person; whether this flag
     was new. A comment flagged by `flags_to_hide` people is hidden pending moderation, unless
     a moderator already restored it."""
     if reason not in FLAG_REASONS:
@@ -189,6 +191,15 @@ async def thread(target_kind: str, target_id: int, person_id: int | None = None)
         if c["parent"]:
             replies.setdefault(c["parent"], []).append(c)
     return [{**c, "replies": replies.get(c["id"], [])} for c in comments if not c["parent"]]
+
+
+async def public_thread(target_kind: str, target_id: int) -> list[dict]:
+    """The thread as the API gives it to anyone: nobody's own supports, nobody's name."""
+    return [
+        {k: v for k, v in c.items() if k != "supported"}
+        | {"replies": [{k: v for k, v in r.items() if k != "supported"} for r in c["replies"]]}
+        for c in await thread(target_kind, target_id)
+    ]
 
 
 async def page_of(comment_id: int) -> str | None:

@@ -73,8 +73,4 @@ class ConsultationApi(Controller):
     async def consultation_comments(self, consultation_id: FromPath[int]) -> list[dict]:
         if await consultations.ward_of(consultation_id) is None:
             raise NotFoundException(_("This consultation does not exist."))
-        return [
-            {k: v for k, v in c.items() if k != "supported"}
-            | {"replies": [{k: v for k, v in r.items() if k != "supported"} for r in c["replies"]]}
-            for c in await comments.thread("consultation", consultation_id)
-        ]
+        return await comments.public_thread("consultation", consultation_id)

@@ -15,11 +15,12 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app.accounts.policy import Act, Actor, administers, wards_where
-from app.accounts.residents import device_person_id, ensure_device_person
+from app.accounts.residents import device_person_id, ensure_device_person, unless_stored
 from app.participation import comments, consultations
 from app.participation.consultations import ConsultationError, NewConsultation, NewQuestion, Synthesis
 from app.participation.groups import GroupImportError, groups_of, import_groups, read_groups
 from app.participation.moderation import moderate_comment
+from app.participation.web_lookups import ward_or_404
 from app.platform.charts import choice_bars
 from app.platform.i18n import N_
 from app.platform.i18n import gettext as _
@@ -87,6 +88,7 @@ async def consultation_page(
 
 
 async def _refused(consultation: dict, person_id: int, error: str, cookies: list) -> Template:
+    cookies = await unless_stored(person_id, cookies, stored=False)
     context = {**await _public_context(consultation, person_id), "error": error}
     return Template(
         "consultations/page.html", context=context, status_code=HTTP_400_BAD_REQUEST, cookies=cookies
@@ -168,6 +170,7 @@ async def flag_comment(
     try:
         await comments.flag("comment", comment_id, person, form.get("reason") or "", settings.flags_to_hide)
     except comments.CommentError as error:
+        await unless_stored(person, cookies, stored=False)
         raise ClientException(str(error)) from None
     return Redirect(
         f"{page}?done=flagged#comment-{comment_id}", status_code=HTTP_303_SEE_OTHER, cookies=cookies
@@ -178,9 +181,7 @@ async def flag_comment(
     "/wards/{code:str}/consultations.atom", tags=["open data"], summary="Atom feed of a ward's consultations"
 )
 async def consultations_feed(code: FromPath[str], settings: NamedDependency[Settings]) -> Response:
-    ward = await ward_by_code(code)
-    if ward is None:
-        raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
+    ward = await ward_or_404(code)
     rows = await consultations.for_ward(code)
     base, path = settings.link("/").rstrip("/"), f"/wards/{code}/consultations.atom"
     feed = FeedGenerator()
@@ -415,5 +416,9 @@ async def groups_upload(request: Request, actor: NamedDependency[Actor]) -> Temp
             context=await _groups_context(actor, str(refused), None),
             status_code=HTTP_400_BAD_REQUEST,
         )
-    notice = _("%(n)d residential groups imported.") % {"n": stored}
+    notice = _("%(n)d residential groups imported.") % {"n": stored.stored}
+    if stored.counted_by_register:
+        notice += " " + _(
+            "%(n)d of them keep the number of households counted from their register, not the file's."
+        ) % {"n": stored.counted_by_register}
     return Template("consultations/staff_groups.html", context=await _groups_context(actor, None, notice))

@@ -11,6 +11,7 @@ from app.accounts.rules import load_actor
 from app.participation import inspection, proposals
 from app.participation.inspection import NewRequest, NewSupervisionReport
 from app.participation.proposals import Milestone, NewProposal, ProgressUpdate
+from app.participation.survey_demo import ensure_demo_survey
 from app.participation.sweep import sweep_participation
 from app.platform import clock
 from app.platform.photos import MediaStore
@@ -47,7 +48,8 @@ PLAN = [("Khảo sát và lập dự toán", -25), ("Thi công nền và lắp t
 
 
 @contextmanager
-def _clock_at(at: datetime):
+def clock_at(at: datetime):
+    """Write demo rows as if it were `at` (their timestamps come from the clock)."""
     previous = clock.use(clock.FixedClock(at))
     try:
         yield
@@ -69,7 +71,7 @@ async def _supporters() -> list[int]:
 
 
 async def _propose(proposer: int, text: tuple[str, str], at: datetime, media: MediaStore, photo=None) -> int:
-    with _clock_at(at):
+    with clock_at(at):
         return await proposals.propose(
             proposer, NewProposal(text[0], text[1], ward_code=WARD, photos=[photo] if photo else []), media
         )
@@ -77,15 +79,15 @@ async def _propose(proposer: int, text: tuple[str, str], at: datetime, media: Me
 
 async def _support(proposal_id: int, people: list[int], start: datetime) -> None:
     for n, person in enumerate(people):
-        with _clock_at(start + timedelta(hours=7 * n)):
+        with clock_at(start + timedelta(hours=7 * n)):
             await proposals.support(person, proposal_id)
 
 
 async def ensure_demo_participation(media: MediaStore, accounts: dict[str, int], residents: list[int],
                                     photo: bytes, pdf: Callable[[str], bytes]) -> None:  # fmt: skip
     """Phù Liễn: a proposal due for its answer, one accepted at 40 % with milestones, one
-    expired, one gathering supports, an inspection request with its answer, and a yearly
-    supervision report."""
+    expired, one gathering supports, an inspection request with its answer, a yearly
+    supervision report, and the satisfaction survey's finished and current periods."""
     now = clock.now()
     ward = await Ward.select(Ward.id).where(Ward.code == WARD).first()
     await proposals.set_ward_rules(ward["id"], support_threshold=DEMO_THRESHOLD)
@@ -100,18 +102,18 @@ async def ensure_demo_participation(media: MediaStore, accounts: dict[str, int],
         start = now - timedelta(days=70)
         proposal_id = await _propose(residents[1], ACCEPTED, start, media)
         await _support(proposal_id, supporters[2:], start + timedelta(days=2))
-        with _clock_at(start + timedelta(days=12)):
+        with clock_at(start + timedelta(days=12)):
             await proposals.answer(lead, proposal_id, "accepted", (
                 "UBND phường tiếp thu đề nghị. Sân chơi được cải tạo bằng nguồn kinh phí duy tu hạ tầng "
                 "năm nay và đóng góp tự nguyện của bà con, theo kế hoạch dưới đây."
             ), [Milestone(title, (now + timedelta(days=days)).date()) for title, days in PLAN])  # fmt: skip
         milestones = (await proposals.public_proposal(proposal_id))["milestones"]
-        with _clock_at(now - timedelta(days=20)):
+        with clock_at(now - timedelta(days=20)):
             await proposals.add_update(officer, proposal_id, ProgressUpdate(
                 20, "Đã khảo sát hiện trạng và lập dự toán; dự toán đã được phê duyệt.",
                 reached=[milestones[0]["id"]],
             ), media)  # fmt: skip
-        with _clock_at(now - timedelta(days=3)):
+        with clock_at(now - timedelta(days=3)):
             await proposals.add_update(officer, proposal_id, ProgressUpdate(
                 40, "Đã tháo dỡ thiết bị cũ, đang đổ lại nền sân.", photos=[photo]
             ), media)  # fmt: skip
@@ -122,8 +124,9 @@ async def ensure_demo_participation(media: MediaStore, accounts: dict[str, int],
     if not await Proposal.exists().where(Proposal.title == OPEN[0]):
         proposal_id = await _propose(residents[3], OPEN, now - timedelta(days=4), media)
         await _support(proposal_id, supporters[:4], now - timedelta(days=3))
-    await sweep_participation(now)
+    await sweep_participation(media, now)
     await _ensure_demo_inspection(board, lead, media, now, pdf)
+    await ensure_demo_survey(now)
 
 
 async def _ensure_demo_inspection(
@@ -131,13 +134,13 @@ async def _ensure_demo_inspection(
 ) -> None:
     if not await InspectionRequest.exists().where(InspectionRequest.ward.code == WARD):
         report = await Report.select(Report.code).where(Report.ward.code == WARD).order_by(Report.id).first()
-        with _clock_at(now - timedelta(days=12)):
+        with clock_at(now - timedelta(days=12)):
             request_id = await inspection.request_explanation(board, NewRequest(
                 WARD, "report", report["code"],
                 "Đề nghị UBND phường giải thích vì sao phản ánh này xử lý chậm so với thời hạn đã hẹn "
                 "và biện pháp để không lặp lại.",
             ))  # fmt: skip
-        with _clock_at(now - timedelta(days=6)):
+        with clock_at(now - timedelta(days=6)):
             await inspection.answer_request(lead, request_id, (
                 "Phản ánh cần phối hợp với công ty thoát nước nên kéo dài thêm 3 ngày. Phường đã gửi phiếu "
                 "xin lỗi và từ tháng này giao một cán bộ theo dõi riêng các việc phải phối hợp liên ngành."

@@ -8,13 +8,13 @@ removes nothing: a group that consultations were put to keeps its history.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
+from app.platform.csv_import import csv_lines
+from app.platform.db import write_transaction
 from app.platform.i18n import N_
 from app.platform.i18n import gettext as _
-from app.platform.tables import ResidentialGroup, Ward
+from app.platform.tables import Household, ResidentialGroup, Ward
 
 KINDS = {"to_dan_pho": N_("Residential group (tổ dân phố)"), "thon": N_("Village (thôn)")}
 COLUMNS = ("ward_code", "name", "kind", "households")
@@ -36,21 +36,14 @@ class GroupRow:
 def read_groups(text: str, *, only_ward: str | None = None) -> list[GroupRow]:
     """The rows of a groups CSV, checked. `only_ward`: every row must belong to that ward
     (a ward lead imports for their own ward; the column may then be left empty)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames is None or "name" not in reader.fieldnames:
-        raise GroupImportError(
-            _("The file needs a header line: %(columns)s.") % {"columns": ", ".join(COLUMNS)}
-        )
     rows: list[GroupRow] = []
-    for number, raw in enumerate(reader, start=2):
-        if len(rows) >= MAX_ROWS:
-            raise GroupImportError(_("A file holds at most %(n)d groups.") % {"n": MAX_ROWS})
-        ward_code = (raw.get("ward_code") or only_ward or "").strip()
-        name = " ".join((raw.get("name") or "").split())
-        kind = (raw.get("kind") or "to_dan_pho").strip() or "to_dan_pho"
-        households = (raw.get("households") or "").strip()
-        if not name and not ward_code:
-            continue  # a blank line
+    too_many = _("A file holds at most %(n)d groups.") % {"n": MAX_ROWS}
+    for number, cells in csv_lines(text, columns=COLUMNS, required={"name"}, max_rows=MAX_ROWS,
+                                   too_many=too_many, error=GroupImportError):  # fmt: skip
+        ward_code = cells.get("ward_code") or only_ward or ""
+        name = cells.get("name", "")
+        kind = cells.get("kind") or "to_dan_pho"
+        households = cells.get("households", "")
         line = {"line": number}
         if only_ward and ward_code != only_ward:
             raise GroupImportError(_("Line %(line)d belongs to another ward.") % line)
@@ -64,8 +57,15 @@ def read_groups(text: str, *, only_ward: str | None = None) -> list[GroupRow]:
     return rows
 
 
-async def import_groups(rows: list[GroupRow]) -> int:
-    """Add or update these groups; returns how many rows were stored."""
+@dataclass(frozen=True)
+class Imported:
+    stored: int  # rows added or updated
+    counted_by_register: int  # groups whose household figure their register sets, not the file
+
+
+async def import_groups(rows: list[GroupRow]) -> Imported:
+    """Add or update these groups. A group that has a household register keeps the figure
+    counted from it (see households._recount): the file's figure is for groups without one."""
     codes = sorted({r.ward_code for r in rows})
     wards = {
         w["code"]: w["id"]
@@ -74,18 +74,26 @@ async def import_groups(rows: list[GroupRow]) -> int:
     unknown = [c for c in codes if c not in wards]
     if unknown:
         raise GroupImportError(_("No ward has the code %(code)s.") % {"code": ", ".join(unknown)})
-    if rows:
-        await ResidentialGroup.insert(
-            *[
-                ResidentialGroup(ward=wards[r.ward_code], name=r.name, kind=r.kind, households=r.households)
-                for r in rows
-            ]
-        ).on_conflict(
-            target=(ResidentialGroup.ward, ResidentialGroup.name),
-            action="DO UPDATE",
-            values=[ResidentialGroup.kind, ResidentialGroup.households],
-        )
-    return len(rows)
+    async with write_transaction():
+        registered = {
+            (r["group.ward"], r["group.name"])
+            for r in await Household.select(Household.group.ward, Household.group.name)
+            .where(Household.group.ward.is_in(sorted(wards.values()) or [0]))
+            .distinct()
+        }
+        by_register = [r for r in rows if (wards[r.ward_code], r.name) in registered]
+        by_file = [r for r in rows if (wards[r.ward_code], r.name) not in registered]
+        for chosen, updated in ((by_file, [ResidentialGroup.kind, ResidentialGroup.households]),
+                                (by_register, [ResidentialGroup.kind])):  # fmt: skip
+            if chosen:
+                await ResidentialGroup.insert(*[
+                    ResidentialGroup(ward=wards[r.ward_code], name=r.name, kind=r.kind,
+                                     households=r.households)
+                    for r in chosen
+                ]).on_conflict(
+                    target=(ResidentialGroup.ward, ResidentialGroup.name), action="DO UPDATE", values=updated
+                )  # fmt: skip
+    return Imported(len(rows), len(by_register))
 
 
 async def groups_of(ward_id: int) -> list[dict]:

@@ -14,19 +14,17 @@ from app.accounts.policy import Act, Actor, administers, wards_where
 from app.participation import inspection
 from app.participation.inspection import TARGETS, InspectionError, NewRequest, NewSupervisionReport
 from app.participation.proposals import wards_named
+from app.participation.web_lookups import ward_or_404
 from app.platform import clock
 from app.platform.i18n import gettext as _
 from app.platform.photos import MediaStore
 from app.platform.settings import Settings
 from app.transparency.actions import Upload
-from app.transparency.queries import ward_by_code
 
 
 @get("/wards/{code:str}/inspection", include_in_schema=False)
 async def ward_inspection(code: FromPath[str]) -> Template:
-    ward = await ward_by_code(code)
-    if ward is None:
-        raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
+    ward = await ward_or_404(code)
     return Template(
         "inspection/ward.html",
         context={

@@ -4,15 +4,13 @@ propose and decide. Each part of participation adds its own section to the conte
 from __future__ import annotations
 
 from litestar import Request, get
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
 from app.accounts.residents import device_person_id
-from app.participation import consultations, inspection, proposals
+from app.participation import consultations, decisions, inspection, proposals, survey
 from app.participation.verification import verification_of
-from app.platform.i18n import gettext as _
-from app.transparency.queries import ward_by_code
+from app.participation.web_lookups import ward_or_404
 
 
 async def participation_context(ward: dict, person_id: int | None) -> dict:
@@ -27,13 +25,14 @@ async def participation_context(ward: dict, person_id: int | None) -> dict:
         "proposal_counts": await proposals.state_counts(ward["code"]),
         "proposal_states": proposals.STATES,
         "inspection_requests": requests,
+        "decisions": await decisions.for_ward(ward["code"], limit=10),
+        "decision_status_labels": decisions.STATUS_LABELS,
+        "survey": await survey.summary(ward["id"]),
     }
 
 
 @get("/wards/{code:str}/participation", include_in_schema=False)
 async def participation_page(request: Request, code: FromPath[str]) -> Template:
-    ward = await ward_by_code(code)
-    if ward is None:
-        raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
+    ward = await ward_or_404(code)
     context = await participation_context(ward, await device_person_id(request))
     return Template("participation/ward.html", context=context)

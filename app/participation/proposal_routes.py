@@ -15,10 +15,12 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app.accounts.policy import Act, Actor, may_anywhere, wards_where
-from app.accounts.residents import device_person_id, ensure_device_person
-from app.participation import inspection, proposals
+from app.accounts.residents import device_person_id, ensure_device_person, unless_stored
+from app.participation import comments, inspection, proposals
 from app.participation.proposals import ANSWERS, STATES, Milestone, NewProposal, ProgressUpdate, ProposalError
+from app.participation.web_lookups import ward_or_404
 from app.platform import clock
+from app.platform.i18n import N_
 from app.platform.i18n import gettext as _
 from app.platform.photos import MediaStore
 from app.platform.settings import Settings
@@ -80,26 +82,65 @@ async def proposal_create(request: Request, settings: NamedDependency[Settings])
             "proposals/form.html",
             context={"values": values, "errors": error.errors},
             status_code=HTTP_400_BAD_REQUEST,
-            cookies=cookies,
+            cookies=await unless_stored(person, cookies, stored=False),
         )
     return Redirect(f"/proposals/{proposal_id}?new=1", status_code=HTTP_303_SEE_OTHER, cookies=cookies)
 
 
+async def _page_context(proposal: dict, person: int | None) -> dict:
+    return {
+        "p": proposal,
+        "states": STATES,
+        "answers": ANSWERS,
+        "new": False,
+        "supported": await proposals.has_supported(proposal["id"], person),
+        "mine": person is not None and await proposals.proposer_of(proposal["id"]) == person,
+        "may_support": proposals.may_support({**proposal, "proposer": None}, None, clock.now()),
+        "comments": await comments.thread("proposal", proposal["id"], person),
+        "commenting": proposals.takes_comments(proposal),
+        "flag_reasons": comments.FLAG_REASONS,
+        "comment_states": comments.STATE_LABELS,
+        "notice": None,
+        "error": None,
+    }
+
+
+NOTICES = {
+    "commented": N_("Your comment is published."),
+    "flagged": N_("Thank you: the moderators will look at it."),
+}
+
+
 @get("/proposals/{proposal_id:int}", include_in_schema=False)
-async def proposal_page(request: Request, proposal_id: FromPath[int], new: FromQuery[int] = 0) -> Template:
+async def proposal_page(
+    request: Request, proposal_id: FromPath[int], new: FromQuery[int] = 0, done: FromQuery[str | None] = None
+) -> Template:
     proposal = await _proposal_or_404(proposal_id)
-    person = await device_person_id(request)
-    return Template(
-        "proposals/proposal.html",
-        context={
-            "p": proposal,
-            "states": STATES,
-            "answers": ANSWERS,
-            "new": bool(new),
-            "supported": await proposals.has_supported(proposal_id, person),
-            "mine": person is not None and await proposals.proposer_of(proposal_id) == person,
-            "may_support": proposals.may_support({**proposal, "proposer": None}, None, clock.now()),
-        },
+    context = await _page_context(proposal, await device_person_id(request))
+    context["new"] = bool(new)
+    context["notice"] = _(NOTICES[done]) if done in NOTICES else None
+    return Template("proposals/proposal.html", context=context)
+
+
+@post("/proposals/{proposal_id:int}/comments", include_in_schema=False)
+async def proposal_comment(request: Request, proposal_id: FromPath[int]) -> Response:
+    """A comment (or a reply) on a proposal, by a resident, as on a consultation."""
+    proposal = await _proposal_or_404(proposal_id)
+    person, cookies = await ensure_device_person(request)
+    form = await request.form()
+    parent = form.get("parent") or ""
+    try:
+        await proposals.comment(
+            proposal, person, form.get("body") or "", int(parent) if parent.isdigit() else None
+        )
+    except comments.CommentError as error:
+        cookies = await unless_stored(person, cookies, stored=False)
+        context = {**await _page_context(proposal, person), "error": str(error)}
+        return Template(
+            "proposals/proposal.html", context=context, status_code=HTTP_400_BAD_REQUEST, cookies=cookies
+        )
+    return Redirect(
+        f"/proposals/{proposal_id}?done=commented#comments", status_code=HTTP_303_SEE_OTHER, cookies=cookies
     )
 
 
@@ -107,22 +148,16 @@ async def proposal_page(request: Request, proposal_id: FromPath[int], new: FromQ
 async def proposal_support(request: Request, proposal_id: FromPath[int]) -> Redirect:
     await _proposal_or_404(proposal_id)
     person, cookies = await ensure_device_person(request)
-    await proposals.support(person, proposal_id)
+    counted = await proposals.support(person, proposal_id)
+    cookies = await unless_stored(person, cookies, stored=counted)
     return Redirect(f"/proposals/{proposal_id}", status_code=HTTP_303_SEE_OTHER, cookies=cookies)
-
-
-async def _ward_or_404(code: str) -> dict:
-    ward = await ward_by_code(code)
-    if ward is None:
-        raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
-    return ward
 
 
 @get("/wards/{code:str}/proposals", include_in_schema=False)
 async def ward_proposals(
     code: FromPath[str], chosen_state: Annotated[str, QueryParameter(name="state")] = "open"
 ) -> Template:
-    ward = await _ward_or_404(code)
+    ward = await ward_or_404(code)
     state = chosen_state if chosen_state in STATES else "open"
     return Template(
         "proposals/ward.html",
@@ -277,3 +312,65 @@ async def add_progress(
             status_code=HTTP_400_BAD_REQUEST,
         )
     return Redirect(f"/proposals/{proposal_id}", status_code=HTTP_303_SEE_OTHER)
+
+
+# --- a ward's proposal rules ----------------------------------------------------------------
+
+RULE_LABELS = {
+    "support_threshold": N_("Supports that make an answer due"),
+    "population": N_("Population of the ward, where known"),
+    "threshold_percent": N_("Or a share of the population (per cent), used when the population is known"),
+    "period_days": N_("Days a proposal gathers supports"),
+    "answer_working_days": N_("Working days the ward has to answer"),
+}
+
+
+async def _rules_context(actor: Actor, values: dict | None = None, errors: dict | None = None) -> dict:
+    wards = []
+    for ward in await proposals.wards_named(wards_where(actor, Act.SET_PROPOSAL_RULES)):
+        found = await ward_by_code(ward["code"])
+        wards.append(
+            {
+                **ward,
+                "stored": await proposals.stored_rules(found["id"]),
+                "rules": await proposals.ward_rules(found["id"]),
+            }
+        )
+    return {
+        "actor": actor,
+        "wards": wards,
+        "labels": RULE_LABELS,
+        "defaults": proposals.Rules(
+            proposals.DEFAULT_THRESHOLD, proposals.DEFAULT_PERIOD_DAYS, proposals.DEFAULT_ANSWER_WORKING_DAYS
+        ),
+        "values": values or {},
+        "errors": errors or {},
+        "is_admin": actor.is_admin,
+    }
+
+
+@get("/staff/proposal-rules", include_in_schema=False)
+async def rules_page(actor: NamedDependency[Actor], saved: FromQuery[str] = "") -> Template:
+    if not may_anywhere(actor, Act.SET_PROPOSAL_RULES):
+        raise PermissionDeniedException(_("Only the ward's leaders set its proposal rules."))
+    return Template("proposals/rules.html", context={**await _rules_context(actor), "saved": saved})
+
+
+@post("/staff/proposal-rules", include_in_schema=False)
+async def rules_save(request: Request, actor: NamedDependency[Actor]) -> Response:
+    form = await request.form()
+    ward = (form.get("ward") or "").strip()
+    try:
+        await proposals.change_ward_rules(actor, ward, proposals.read_rules(form))
+    except LookupError:
+        raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": ward}) from None
+    except PermissionError as refused:
+        raise PermissionDeniedException(str(refused)) from None
+    except ProposalError as error:
+        values = {ward: {name: form.get(name) or "" for name in proposals.RULE_BOUNDS}}
+        return Template(
+            "proposals/rules.html",
+            context={**await _rules_context(actor, values, {ward: error.errors}), "saved": ""},
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    return Redirect(f"/staff/proposal-rules?saved={ward}", status_code=HTTP_303_SEE_OTHER)

@@ -17,7 +17,9 @@ from datetime import date, datetime, time, timedelta
 
 from piccolo.query.functions.aggregate import Count
 
+from app.accounts.administration import record_ward_setting
 from app.accounts.policy import Act, Actor, Place, Role, allows
+from app.participation import comments
 from app.platform import clock
 from app.platform.clock import VIETNAM
 from app.platform.db import UNIQUE_VIOLATIONS, for_update, write_transaction
@@ -102,6 +104,82 @@ async def set_ward_rules(ward_id: int, **values) -> None:
         await WardParticipation.update(values).where(WardParticipation.ward == ward_id)
     else:
         await WardParticipation.insert(WardParticipation(ward=ward_id, **values))
+
+
+# What a ward lead may set, with the bounds a form value must keep (None: the default).
+RULE_BOUNDS: dict[str, tuple[type, float, float]] = {
+    "support_threshold": (int, 1, 1_000_000),
+    "population": (int, 1, 100_000_000),
+    "threshold_percent": (float, 0.01, 100),
+    "period_days": (int, 7, 365),
+    "answer_working_days": (int, 1, 60),
+}
+
+
+async def stored_rules(ward_id: int) -> dict:
+    """The ward's own settings as stored, None where the default applies."""
+    row = (
+        await WardParticipation.select(*[getattr(WardParticipation, n) for n in RULE_BOUNDS])
+        .where(WardParticipation.ward == ward_id)
+        .first()
+    )
+    return row or dict.fromkeys(RULE_BOUNDS)
+
+
+def _vietnamese_number(value: float) -> str:
+    """1.000.000 and 0,01: thousands with dots, decimals with a comma, as the form is read."""
+    whole = f"{int(value):,}".replace(",", ".")
+    return whole if value == int(value) else f"{value:g}".replace(".", ",")
+
+
+def read_rules(form: dict[str, str]) -> dict[str, int | float | None]:
+    """A ward's settings from a form: each empty (the default) or a number within its bounds."""
+    values, errors = {}, {}
+    for name, (kind, low, high) in RULE_BOUNDS.items():
+        text = "".join((form.get(name) or "").split())
+        # A whole number may be typed with thousands dots (12.345); a share with a comma (0,5).
+        text = text.replace(".", "").replace(",", "") if kind is int else text.replace(",", ".")
+        if not text:
+            values[name] = None
+            continue
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            errors[name] = _("Give a number from %(low)s to %(high)s, or leave it empty for the default.") % {
+                "low": _vietnamese_number(low),
+                "high": _vietnamese_number(high),
+            }
+        values[name] = value
+    if errors:
+        raise ProposalError(errors)
+    return values
+
+
+async def change_ward_rules(actor: Actor, ward_code: str, values: dict[str, int | float | None]) -> None:
+    """A ward lead sets the ward's proposal rules; the change is written to the audit log in
+    the same transaction. Proposals already made keep the threshold they were made with."""
+    ward = (
+        await Ward.select(Ward.id, Ward.code, Ward.name, Ward.province).where(Ward.code == ward_code).first()
+    )
+    if ward is None:
+        raise LookupError(ward_code)
+    if not allows(actor, Act.SET_PROPOSAL_RULES, Place(ward["id"], ward["province"])):
+        raise PermissionError(_("Only the ward's leaders set its proposal rules."))
+    async with write_transaction():
+        before = await stored_rules(ward["id"])
+        changed = {
+            name: f"{'—' if before[name] is None else before[name]} → {'—' if value is None else value}"
+            for name, value in values.items()
+            if before[name] != value
+        }
+        if not changed:
+            return
+        await set_ward_rules(ward["id"], **values)
+        await record_ward_setting(
+            actor, "proposal_rules_changed", f"{ward['code']} {ward['name']}", ward["province"], changed
+        )
 
 
 # --- proposing ------------------------------------------------------------------------------
@@ -267,6 +345,22 @@ async def support(person_id: int, proposal_id: int) -> bool:
     except UNIQUE_VIOLATIONS:
         return False  # the same person's other request got there first
     return True
+
+
+# --- commenting -----------------------------------------------------------------------------
+
+
+def takes_comments(proposal: dict) -> bool:
+    """Residents discuss a proposal while it lives: not once it expired unanswered."""
+    return proposal["state"] != "expired"
+
+
+async def comment(proposal: dict, person_id: int, body: str, parent_id: int | None = None) -> int:
+    """A resident's public comment (or reply) on a proposal; its id."""
+    if not takes_comments(proposal):
+        raise comments.CommentError(_("This proposal has expired: it takes no more comments."))
+    ward = await ward_of(proposal["id"])
+    return await comments.post("proposal", proposal["id"], ward["ward_id"], person_id, body, parent_id)
 
 
 # --- answering and tracking -----------------------------------------------------------------
@@ -521,6 +615,19 @@ async def public_proposal(proposal_id: int) -> dict | None:
         .order_by(ProposalUpdate.created_at, ascending=False)
     )
     return row
+
+
+async def ward_of(proposal_id: int) -> dict | None:
+    """The ward (and province) a proposal belongs to, for moderating its comments."""
+    return (
+        await Proposal.select(
+            Proposal.ward.as_alias("ward_id"),
+            Proposal.ward.province.as_alias("province_id"),
+            Proposal.ward.code.as_alias("ward_code"),
+        )
+        .where(Proposal.id == proposal_id)
+        .first()
+    )
 
 
 async def proposer_of(proposal_id: int) -> int | None:

@@ -12,7 +12,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from app.accounts.policy import Act, Actor, wards_where
-from app.accounts.residents import device_person_id, ensure_device_person
+from app.accounts.residents import device_person_id, ensure_device_person, unless_stored
 from app.participation.groups import groups_of
 from app.participation.verification import VerificationError, issue, redeem, verifications_of
 from app.platform.i18n import gettext as _
@@ -41,6 +41,7 @@ async def verify(request: Request) -> Response:
     try:
         done = await redeem(person, code)
     except VerificationError as error:
+        cookies = await unless_stored(person, cookies, stored=False)
         return Template(
             "verification/verify.html",
             context={

@@ -1,0 +1,15 @@
+"""The lookup every participation page that names a ward in its path starts with."""
+
+from __future__ import annotations
+
+from litestar.exceptions import NotFoundException
+
+from app.platform.i18n import gettext as _
+from app.transparency.queries import ward_by_code
+
+
+async def ward_or_404(code: str) -> dict:
+    ward = await ward_by_code(code)
+    if ward is None:
+        raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
+    return ward
