@@ -7,8 +7,11 @@ from app.accounts.policy import Act, Actor, Place, allows
 from app.accounts.rules import ward_officers
 from app.casework import steps
 from app.casework.replies import suggested_replies
+from app.participation.comments import FLAG_REASONS
+from app.participation.moderation import report_flags
 from app.platform.tables import Person, Report, ReportEvent
-from app.reporting.public import report_view
+from app.reporting.moderation import WITHHELD, staff_photos
+from app.reporting.public import photo_urls, report_view
 
 
 async def history(report_id: int) -> list[dict]:
@@ -32,6 +35,27 @@ async def display_name(person_id: int | None) -> str | None:
     return row["display_name"] if row else None
 
 
+def staff_photo_urls(code: str, digest: str) -> dict:
+    """Where staff see a photo the public may not: behind the sign-in, never cached."""
+    base = f"/staff/reports/{code}/photos/{digest}"
+    return {"url": base, "thumbnail_url": f"{base}?variant=thumb"}
+
+
+async def photos(report: dict) -> list[dict]:
+    """Every photo of the report with its moderation state; withheld ones at staff addresses."""
+    return [
+        {
+            **p,
+            **(
+                staff_photo_urls(report["code"], p["digest"])
+                if p["state"] in WITHHELD
+                else photo_urls(p["digest"])
+            ),
+        }
+        for p in await staff_photos(report)
+    ]
+
+
 async def case_context(report: dict, place: Place, actor: Actor) -> dict:
     view = await report_view(report["code"])
     return {
@@ -41,6 +65,8 @@ async def case_context(report: dict, place: Place, actor: Actor) -> dict:
         "show_contact": allows(actor, Act.VIEW_CONTACT, place),
         "officers": await ward_officers(report["ward"]),
         "replies": suggested_replies(view["category"]["code"], report["status"]),
+        "photos": await photos(report), "flags": await report_flags(report["id"]),
+        "flag_reasons": FLAG_REASONS,
     }  # fmt: skip
 
 

@@ -24,6 +24,12 @@ EVENT_LABELS = {
     "assigned": N_("Assigned"),
     "apology": N_("Apology and new date"),
     "escalated": N_("Escalated to the province"),
+    "text_pending": N_("Description withheld for review"),
+    "text_redacted": N_("Description redacted by the moderator"),
+    "text_restored": N_("Description restored by the moderator"),
+    "photo_pending": N_("Photo withheld for review"),
+    "photo_hidden": N_("Photo hidden by the moderator"),
+    "photo_restored": N_("Photo restored by the moderator"),
 }
 
 

@@ -6,9 +6,9 @@ import asyncio
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
 from app.accounts.policy import Act, Actor, Place, administers, allows, may_anywhere, wards_where
@@ -22,8 +22,10 @@ from app.platform.params import parse_id
 from app.platform.photos import MediaStore, PhotoRejected, media_stores, process_photos
 from app.platform.settings import Settings
 from app.platform.text import LONG_TEXT, SHORT_TEXT, TextTooLong, clean_text
-from app.reporting.forms import read_submission
+from app.reporting.forms import photo_draft_tokens, read_submission
 from app.reporting.lookups import report_row
+from app.reporting.map_start import map_start
+from app.reporting.moderation import staff_photos
 from app.reporting.public import category_list
 from app.reporting.routes import report_form_page
 from app.reporting.submission import SubmissionError, submit
@@ -116,6 +118,8 @@ async def act(
             duplicate_code=clean_text(form.get("duplicate_code"), SHORT_TEXT, "duplicate_code"),
             assignee_id=parse_id(form.get("assignee")),
             after_photos=tuple(photos),
+            redacted_text=clean_text(form.get("redacted_text"), LONG_TEXT, "redacted_text", multiline=True),
+            photo=clean_text(form.get("photo"), SHORT_TEXT, "photo"),
         )  # fmt: skip
         media = MediaStore(settings.media_dir)
         for photo in photos:
@@ -136,11 +140,29 @@ async def act(
     return Redirect(f"/staff/reports/{updated['code']}", status_code=HTTP_303_SEE_OTHER)
 
 
+@get("/staff/reports/{code:str}/photos/{digest:str}", include_in_schema=False)
+async def staff_photo(
+    code: FromPath[str],
+    digest: FromPath[str],
+    actor: NamedDependency[Actor],
+    settings: NamedDependency[Settings],
+    variant: FromQuery[str] = "display",
+) -> File:
+    """A report's photo for staff who may read the case, withheld from the public or not."""
+    report, _place = await _case(code, actor)
+    if digest not in {p["digest"] for p in await staff_photos(report)}:
+        raise NotFoundException(_("This report has no such photo."))
+    path = MediaStore(settings.media_dir).path(digest, "thumb" if variant == "thumb" else "display")
+    return File(path, media_type="image/jpeg", content_disposition_type="inline",
+                headers={"Cache-Control": "private, no-store"})  # fmt: skip
+
+
 @get("/staff/file", include_in_schema=False)
 async def file_form(actor: NamedDependency[Actor], settings: NamedDependency[Settings]) -> Template:
     if not may_anywhere(actor, Act.FILE_ASSISTED):
         raise PermissionDeniedException(_("Your role does not file reports for residents."))
-    return await report_form_page(settings, assisted=True, actor=actor)
+    start = await map_start(staff_wards=wards_where(actor, Act.FILE_ASSISTED))
+    return await report_form_page(settings, start=start, assisted=True, actor=actor)
 
 
 @post("/staff/file", include_in_schema=False)
@@ -157,7 +179,12 @@ async def file_for_resident(
         submission.filed_by_id = actor.person_id
         outcome = await submit(submission, *media_stores(settings))
     except SubmissionError as error:
-        return await report_form_page(settings, request, error, assisted=True, actor=actor)
+        # The photos a caller brought stay on the server a while, as on the residents' form:
+        # a refused field never means choosing them again.
+        kept = await photo_draft_tokens(request)
+        start = await map_start(staff_wards=wards_where(actor, Act.FILE_ASSISTED))
+        return await report_form_page(settings, request, error, start, assisted=True, actor=actor,
+                                      photo_drafts=kept)  # fmt: skip
     report = outcome.report
     if outcome.created:
         await announce_new(request, report)

@@ -19,6 +19,7 @@ from app.platform.i18n import N_, in_default_language
 from app.platform.i18n import gettext as _
 from app.platform.photos import ProcessedPhoto
 from app.platform.tables import Follow, Person, Report, Support, Ward
+from app.reporting import moderation
 from app.reporting.reports import add_event, apply_action
 from app.reporting.submission import may_support
 from notifications import notify
@@ -52,6 +53,8 @@ class Step:
     duplicate_code: str = ""
     assignee_id: int | None = None
     after_photos: tuple[ProcessedPhoto, ...] = ()
+    redacted_text: str = ""  # the description as the public may read it, for "redact"
+    photo: str = ""  # the digest of the photo to hide or restore
 
 
 async def place_of(report: dict) -> Place:
@@ -211,6 +214,22 @@ async def _assign(actor: Actor, report: dict, place: Place, step: Step) -> None:
     await notify.tell([assignee_id], "assigned", report["id"], exclude=actor.person_id)
 
 
+async def _moderate(actor: Actor, report: dict, place: Place, step: Step) -> None:
+    """Redact or restore the description, hide or restore a photo: the public text is the
+    note everyone reads on the timeline."""
+    try:
+        if step.action == "redact":
+            await moderation.redact(report, actor.person_id, step.redacted_text, step.public_text)
+        elif step.action == "restore_text":
+            await moderation.restore_text(report, actor.person_id, step.public_text)
+        elif step.action == "hide_photo":
+            await moderation.hide_photo(report, actor.person_id, step.photo, step.public_text)
+        else:
+            await moderation.restore_photo(report, actor.person_id, step.photo, step.public_text)
+    except moderation.ModerationError as error:
+        raise CaseError(str(error)) from None
+
+
 Handler = Callable[[Actor, dict, Place, Step], Awaitable[None]]
 EVERY_STATUS = frozenset(Status)
 
@@ -250,7 +269,14 @@ STEPS: dict[str, StepRule] = {
     "assign": StepRule(Act.ASSIGN, _assign, statuses=OPEN_STATUSES),
     "take": StepRule(Act.TAKE, _assign, statuses=OPEN_STATUSES),
     "supervise": StepRule(Act.SUPERVISE, _note),
+    # Moderation of what the resident published, whatever the status: a face in a photo of a
+    # closed case is as much a problem as in an open one.
+    "redact": StepRule(Act.MODERATE, _moderate),
+    "restore_text": StepRule(Act.MODERATE, _moderate),
+    "hide_photo": StepRule(Act.MODERATE, _moderate),
+    "restore_photo": StepRule(Act.MODERATE, _moderate),
 }
+MODERATION_STEPS = ("redact", "restore_text", "hide_photo", "restore_photo")
 
 
 async def bulk_assign(actor: Actor, report_ids: list[int], assignee_id: int) -> int:

@@ -1,4 +1,5 @@
-"""The deadline sweep, run periodically inside the server and by `gandan sweep` (cron).
+"""The deadline sweep of reports, run periodically inside the server and by `gandan sweep`
+(cron), before the participation sweep (app/participation/sweep.py).
 
 - One working day before a deadline, the assignee (or, if none, the ward's staff) is warned.
 - When a deadline passes with the report still open, the ward writes an apology slip
@@ -11,13 +12,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.casework.signing import signer
 from app.casework.steps import escalate
 from app.casework.workflow import Action, IllegalTransition, Status
-from app.participation.consultation_sweep import ConsultationSweep, sweep_consultations
 from app.platform import clock
 from app.platform.db import UNIQUE_VIOLATIONS, write_transaction
 from app.platform.deadlines import deadline_for
@@ -42,7 +42,6 @@ class SweepResult:
     warned: int = 0
     apologised: int = 0
     auto_closed: int = 0
-    consultations: ConsultationSweep = field(default_factory=ConsultationSweep)
 
 
 async def _mark(report_id: int, kind: str, deadline: datetime) -> bool:
@@ -122,5 +121,4 @@ async def sweep(now: datetime | None = None) -> SweepResult:
         warned=await _warn_due_soon(now),
         apologised=await _apologise_for_overdue(now),
         auto_closed=await _auto_close(now),
-        consultations=await sweep_consultations(now),
     )

@@ -7,5 +7,5 @@ from app.casework import live, routes
 
 routers = [Router(path="/", guards=[signed_in], route_handlers=[
     routes.queue_page, routes.assign_many, routes.case_page, routes.act, routes.file_form,
-    routes.file_for_resident, routes.outbox_page, live.live,
+    routes.file_for_resident, routes.outbox_page, routes.staff_photo, live.live,
 ])]  # fmt: skip
