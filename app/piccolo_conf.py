@@ -5,21 +5,21 @@ from urllib.parse import quote
 
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
 
 from app.platform.settings import get_settings
+from app.platform.sqlite_pool import PooledSQLiteEngine
 
 # SQLite serialises writers; with many concurrent requests a short busy timeout turns waits
 # into "database is locked" errors (39 of 200 concurrent inserts at 5 s, none at 30 s).
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
-def make_engine(database_url: str) -> SQLiteEngine | PostgresEngine:
+def make_engine(database_url: str) -> PooledSQLiteEngine | PostgresEngine:
     if database_url.startswith("sqlite"):
         path = Path(database_url.split("sqlite:///", 1)[1]).resolve()
         # mode=rw: a deleted database file must make queries fail (and /healthz say so), not
         # be silently recreated empty. `gandan migrate` creates the file on purpose.
-        return SQLiteEngine(
+        return PooledSQLiteEngine(
             path=f"file:{quote(str(path))}?mode=rw", uri=True, timeout=SQLITE_BUSY_TIMEOUT_SECONDS
         )
     return PostgresEngine(config={"dsn": database_url})

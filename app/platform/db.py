@@ -11,6 +11,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from app.platform.settings import Settings
+from app.platform.sqlite_pool import PooledSQLiteEngine
 from app.platform.tables import Province
 
 # What a unique index raises on either engine: the loser of a race sees one of these.
@@ -42,14 +43,15 @@ async def migrate(settings: Settings) -> None:
 
 
 async def start_pool() -> None:
+    """Connections kept for the worker's life: asyncpg's pool, or app/platform/sqlite_pool.py."""
     engine = engine_finder()
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine | PooledSQLiteEngine):
         await engine.start_connection_pool()
 
 
 async def close_pool() -> None:
     engine = engine_finder()
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine | PooledSQLiteEngine):
         await engine.close_connection_pool()
 
 

@@ -3,20 +3,27 @@ so the reporter's contact data (name unless shown, phone, email, device) cannot 
 
 from __future__ import annotations
 
-import asyncio
-import time
-import weakref
+import json
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine
-from piccolo.query.functions.aggregate import Avg, Count
+from piccolo.query.functions.aggregate import Avg, Count, Sum
 from piccolo.querystring import QueryString
 
 from app.casework.workflow import OPEN_STATUSES
+from app.platform.kept import PUBLIC_MAX_AGE_SECONDS, Kept, forget_all
 from app.platform.photos import media_name
-from app.platform.tables import Category, Photo, Rating, Report, ReportEvent, Ward
+from app.platform.tables import Category, Photo, Report, ReportCount, Ward
+from app.reporting.counters import day_of
+from app.reporting.moderation import (
+    description_moderation,
+    public_description,
+    public_timeline,
+    withheld_photos,
+)
 from app.reporting.routing import locator
 
 
@@ -32,14 +39,16 @@ _SUMMARY_COLUMNS = (
     Report.created_at, Report.deadline, Report.support_count, Report.escalated,
     Report.category.code, Report.category.name_vi, Report.category.name_en,
     Report.ward.code, Report.ward.name, Report.ward.province.code, Report.ward.province.short_name,
+    Report.description_state, Report.redacted_description, Report.photo_moderation,
 )  # fmt: skip
 
 
 def _summary(row: dict) -> dict:
+    """A report's public fields: the description as moderation left it, never who sent it."""
     return {
         "code": row["code"],
         "status": row["status"],
-        "description": row["description"],
+        "description": public_description(row),
         "lat": row["lat"],
         "lon": row["lon"],
         "created_at": row["created_at"],
@@ -59,13 +68,19 @@ def _summary(row: dict) -> dict:
     }
 
 
-async def _first_photos(report_ids: list[int]) -> dict[int, str]:
-    if not report_ids:
+async def _first_photos(reports: list[dict]) -> dict[int, str]:
+    """Each report's first photo the public may see (withheld ones are passed over)."""
+    if not reports:
         return {}
+    withheld = {r["id"]: withheld_photos(r) for r in reports}
     rows = await Photo.select(Photo.report, Photo.digest).where(
-        Photo.report.is_in(report_ids), Photo.stage == "before", Photo.position == 0
-    )
-    return {r["report"]: r["digest"] for r in rows}
+        Photo.report.is_in(list(withheld)), Photo.stage == "before"
+    ).order_by(Photo.position)
+    first: dict[int, str] = {}
+    for r in rows:
+        if r["digest"] not in withheld[r["report"]]:
+            first.setdefault(r["report"], r["digest"])
+    return first
 
 
 def status_is_open(is_open: bool = True):
@@ -126,7 +141,7 @@ async def list_reports(chosen: ReportFilter = EVERYTHING, limit: int = 200, offs
 async def recent_reports(chosen: ReportFilter = EVERYTHING, limit: int = 12) -> list[dict]:
     """Public summaries with their first photo, for the cards on the home and ward pages."""
     rows = await _newest(chosen, limit)
-    photos = await _first_photos([r["id"] for r in rows])
+    photos = await _first_photos(rows)
     return [
         {**_summary(r), "photo": photo_urls(photos[r["id"]]) if r["id"] in photos else None} for r in rows
     ]
@@ -151,45 +166,38 @@ async def clusters(chosen: ReportFilter, cell_degrees: float, limit: int = 2000)
 
 
 # Zoomed out, the map groups by administrative unit instead of scanning the box: one count
-# per ward (an index walk over `reports.ward`), placed at the ward's centroid, and merged per
-# province when the whole country is in view. The same counts serve everyone looking at the
-# map for a minute, so a popular front page costs one query a minute per process.
+# per ward, summed from the report counters (app/reporting/counters.py), placed at the ward's
+# centroid, and merged per province when the whole country is in view. The same counts serve
+# everyone looking at the map for PUBLIC_MAX_AGE_SECONDS (app/platform/kept.py).
 BY_WARD_BELOW_ZOOM = 11
 BY_PROVINCE_BELOW_ZOOM = 7
-UNIT_COUNTS_TTL_SECONDS = 60
-_unit_counts: dict[tuple, tuple[float, dict[int, int]]] = {}
-
-
-# One lock per event loop (a lock belongs to the loop that first waits on it).
-_unit_counts_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_unit_counts = Kept(PUBLIC_MAX_AGE_SECONDS)
+_busiest_wards = Kept(PUBLIC_MAX_AGE_SECONDS)
 
 
 async def _counts_per_ward(chosen: ReportFilter) -> dict[int, int]:
-    key = (chosen.status, chosen.category, chosen.ward, chosen.since.date() if chosen.since else None)
-    cached = _unit_counts.get(key)
-    if cached and time.monotonic() - cached[0] < UNIT_COUNTS_TTL_SECONDS:
-        return cached[1]
-    # One request counts while the others wait for its answer, rather than all counting at once.
-    lock = _unit_counts_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
-    async with lock:
-        cached = _unit_counts.get(key)
-        if cached and time.monotonic() - cached[0] < UNIT_COUNTS_TTL_SECONDS:
-            return cached[1]
-        return await _count_per_ward(key, chosen)
+    since = day_of(chosen.since) if chosen.since else None
+    key = (chosen.status, chosen.category, chosen.ward, since)
+    return await _unit_counts.get(key, lambda: _count_per_ward(*key))
 
 
-async def _count_per_ward(key: tuple, chosen: ReportFilter) -> dict[int, int]:
-    unboxed = ReportFilter(
-        status=chosen.status, category=chosen.category, ward=chosen.ward, since=chosen.since
-    )
-    rows = await unboxed.apply(Report.select(Report.ward, Count(alias="n"))).group_by(Report.ward)
-    counts = {r["ward"]: r["n"] for r in rows}
-    _unit_counts[key] = (time.monotonic(), counts)
-    return counts
+async def _count_per_ward(
+    status: str | None, category: str | None, ward: str | None, since
+) -> dict[int, int]:
+    query = ReportCount.select(ReportCount.ward, Sum(ReportCount.n, alias="n")).group_by(ReportCount.ward)
+    if status:
+        query = query.where(ReportCount.status == status)
+    if category:
+        query = query.where(ReportCount.category.code == category)
+    if ward:
+        query = query.where(ReportCount.ward.code == ward)
+    if since:
+        query = query.where(ReportCount.day >= since)
+    return {r["ward"]: r["n"] for r in await query if r["n"]}
 
 
 def forget_unit_counts() -> None:
-    _unit_counts.clear()
+    forget_all()
 
 
 async def unit_clusters(chosen: ReportFilter, zoom: int) -> list[dict]:
@@ -213,49 +221,93 @@ async def unit_clusters(chosen: ReportFilter, zoom: int) -> list[dict]:
     return result
 
 
+# The public view of one report in one query: its row, rating, photos and public timeline
+# (four round trips and four Piccolo query builds before; the page is what a link opens).
+_REPORT_VIEW = """
+SELECT r.id, r.code, r.status, r.description, r.lat, r.lon, r.created_at, r.deadline, r.support_count,
+       r.escalated, c.code AS "category.code", c.name_vi AS "category.name_vi",
+       c.name_en AS "category.name_en", w.code AS "ward.code", w.name AS "ward.name",
+       p.code AS "ward.province.code", p.short_name AS "ward.province.short_name",
+       r.show_name, r.reporter_name, r.description_state, r.redacted_description, r.photo_moderation,
+       (SELECT stars FROM ratings WHERE ratings.report = r.id) AS rating,
+       {photos} AS photos, {timeline} AS timeline
+FROM reports r JOIN categories c ON c.id = r.category JOIN wards w ON w.id = r.ward
+     JOIN provinces p ON p.id = w.province
+WHERE r.code = {{}}
+"""
+_LISTS = {
+    "sqlite": {
+        "photos": "(SELECT json_group_array(json_array(digest, stage)) FROM (SELECT digest, stage "
+                  "FROM photos WHERE photos.report = r.id ORDER BY position, id))",
+        "timeline": "(SELECT json_group_array(json_array(kind, from_status, to_status, public_text, "
+                    "json(data), created_at)) FROM (SELECT * FROM report_events e WHERE e.report = r.id "
+                    "AND e.is_public ORDER BY e.id))",
+    },
+    "postgres": {
+        "photos": "(SELECT json_agg(json_build_array(digest, stage) ORDER BY position, id) FROM photos "
+                  "WHERE photos.report = r.id)",
+        "timeline": "(SELECT json_agg(json_build_array(kind, from_status, to_status, public_text, data, "
+                    "created_at) ORDER BY e.id) FROM report_events e WHERE e.report = r.id AND e.is_public)",
+    },
+}  # fmt: skip
+_EVENT_FIELDS = ("kind", "from_status", "to_status", "public_text", "data", "created_at")
+
+
+def _listed(value) -> list:
+    """A JSON array from the database: text on SQLite and asyncpg alike, NULL when empty."""
+    return json.loads(value) if isinstance(value, str | bytes) else value or []
+
+
 async def report_view(code: str) -> dict | None:
-    row = (
-        await Report.select(*_SUMMARY_COLUMNS, Report.show_name, Report.reporter_name)
-        .where(Report.code == code)
-        .first()
-    )
-    if row is None:
+    engine = "sqlite" if isinstance(engine_finder(), SQLiteEngine) else "postgres"
+    rows = await Report.raw(_REPORT_VIEW.format(**_LISTS[engine]), code)
+    if not rows:
         return None
+    row = rows[0]
     view = _summary(row)
+    view["escalated"] = bool(row["escalated"])
+    view["description_moderation"] = description_moderation(row)
+    withheld = withheld_photos(row)
     view["reporter_name"] = row["reporter_name"] if row["show_name"] else None
-    rating = await Rating.select(Rating.stars).where(Rating.report == row["id"]).first()
-    view["rating"] = rating["stars"] if rating else None
-    photos = (
-        await Photo.select(Photo.digest, Photo.stage)
-        .where(Photo.report == row["id"])
-        .order_by(Photo.position)
-    )
-    view["photos"] = [{**photo_urls(p["digest"]), "stage": p["stage"]} for p in photos]
-    events = await ReportEvent.select(
-        ReportEvent.kind, ReportEvent.from_status, ReportEvent.to_status,
-        ReportEvent.public_text, ReportEvent.data, ReportEvent.created_at,
-    ).where(ReportEvent.report == row["id"], ReportEvent.is_public.eq(True)).order_by(
-        ReportEvent.id  # the order they were written, as the projection folds them
-    ).output(load_json=True)  # fmt: skip
-    view["timeline"] = events
+    view["rating"] = row["rating"]
+    view["photos"] = [
+        {**photo_urls(digest), "stage": stage}
+        for digest, stage in _listed(row["photos"])
+        if digest not in withheld
+    ]
+    # In the order they were written, as the projection folds them.
+    events = [
+        dict(zip(_EVENT_FIELDS, event, strict=True))
+        | {"data": _json_data(event[4]), "created_at": datetime.fromisoformat(event[5])}
+        for event in _listed(row["timeline"])
+    ]
+    view["timeline"] = public_timeline(events, withheld)
     return view
 
 
-async def active_wards(since: datetime, limit: int = 6) -> list[dict]:
-    """The wards with the most reports since `since`, with their counts by status.
+def _json_data(value):
+    return json.loads(value) if isinstance(value, str) else value
 
-    The ranking reuses the map's cached per-ward counts; only the few wards shown are then
-    counted by status, so the front page stays cheap at millions of reports."""
-    per_ward = await _counts_per_ward(ReportFilter(since=since))
-    busiest = sorted(per_ward, key=lambda w: -per_ward[w])[:limit]
+
+async def active_wards(since: datetime, limit: int = 6) -> list[dict]:
+    """The wards with the most reports since `since` (by day), with their counts by status.
+
+    Read from the report counters and kept for PUBLIC_MAX_AGE_SECONDS: the front page is what
+    a newspaper links to, and must not count a million reports per reader."""
+    return await _busiest_wards.get((day_of(since), limit), lambda: _busiest_since(day_of(since), limit))
+
+
+async def _busiest_since(since: date, limit: int) -> list[dict]:
     rows = (
-        await Report.select(Report.ward, Report.status, Count(alias="n"))
-        .where(Report.ward.is_in(busiest or [0]), Report.created_at >= since)
-        .group_by(Report.ward, Report.status)
+        await ReportCount.select(ReportCount.ward, ReportCount.status, Sum(ReportCount.n, alias="n"))
+        .where(ReportCount.day >= since)
+        .group_by(ReportCount.ward, ReportCount.status)
     )
-    by_ward: dict[int, dict[str, int]] = {w: {} for w in busiest}
+    by_ward: dict[int, dict[str, int]] = defaultdict(dict)
     for row in rows:
-        by_ward[row["ward"]][row["status"]] = row["n"]
+        if row["n"]:
+            by_ward[row["ward"]][row["status"]] = row["n"]
+    busiest = sorted(by_ward, key=lambda w: -sum(by_ward[w].values()))[:limit]
     wards = {
         w["id"]: w
         for w in await Ward.select(Ward.id, Ward.code, Ward.name).where(Ward.id.is_in(busiest or [0]))

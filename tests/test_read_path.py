@@ -1,0 +1,189 @@
+"""The public read path's shortcuts stay correct: the report counters equal a recount of the
+rows after random workflows, cached answers revalidate with 304, and a change is seen at once
+by whoever made it and by everyone else within the max-age the answers state."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from datetime import UTC
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from piccolo.engine import engine_finder
+
+from app.accounts.rules import load_actor
+from app.casework.steps import Step, perform
+from app.cli import default_workers
+from app.platform.tables import Report, ReportCount
+from tests.test_event_log import STAFF, forget, moves, run, with_photos
+from tests.workspace_helpers import KIEN_AN, PHU_LIEN, new_report, resident, sign_in, staff_accounts
+
+_example = itertools.count()
+MAX_AGE = re.compile(r"max-age=(\d+)")
+ACCEPTED = "Đã thụ lý"  # the status label, in Vietnamese (the tests' default language)
+
+
+@pytest.fixture
+async def accounts(database):
+    return await staff_accounts()
+
+
+async def recount() -> Counter:
+    """The oracle: every report row counted by ward, UTC day of creation, status and category."""
+    rows = await Report.select(Report.ward, Report.created_at, Report.status, Report.category)
+    return Counter((r["ward"], r["created_at"].astimezone(UTC).date(), r["status"], r["category"])
+                   for r in rows)  # fmt: skip
+
+
+async def counters() -> Counter:
+    rows = await ReportCount.select()
+    return Counter({(r["ward"], r["day"], r["status"], r["category"]): r["n"] for r in rows if r["n"]})
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(moves=moves)
+async def test_counters_equal_a_recount_after_random_workflows(fixed_clock, accounts, moves):
+    actors = {name: await load_actor(accounts[name]) for name in STAFF}
+    n = next(_example)
+    residents = [await resident(f"c{n}-{i}") for i in range(3)]
+    # Two reports on different days and wards, so that transfers and statuses move between rows.
+    first = await new_report(reporter=residents[0])
+    fixed_clock.advance(days=1)
+    second = await new_report(KIEN_AN, category="lighting", reporter=residents[1])
+    await with_photos([first["id"], second["id"]])
+    try:
+        await run(moves, actors, accounts, residents, [first, second], fixed_clock)
+        assert await counters() == await recount()
+    finally:  # the test's own reports and counters go, so the next example starts empty
+        await forget([first["id"], second["id"]])
+        await ReportCount.delete(force=True)
+
+
+async def test_counters_are_rebuilt_from_the_rows(fixed_clock, accounts):
+    from app.reporting.counters import rebuild_counters
+
+    await new_report()
+    fixed_clock.advance(days=2)
+    await new_report(KIEN_AN)
+    await engine_finder().run_ddl("DELETE FROM report_counts")
+    await rebuild_counters()
+    assert await counters() == await recount()
+    assert sum((await counters()).values()) == 2
+
+
+def anonymous(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """A second reader of the same app: no cookies, as a newspaper's reader arrives."""
+    return httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+
+
+async def test_a_public_answer_is_revalidated_with_304(accounts, client):
+    report = await new_report()
+    reader = anonymous(client)
+    for path in (f"/api/v1/reports/{report['code']}", f"/r/{report['code']}", "/"):
+        first = await reader.get(path)
+        assert first.status_code == 200
+        etag = first.headers["etag"]
+        again = await reader.get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304, path
+        assert again.content == b"" and again.headers["etag"] == etag
+        # Another version of the answer is sent in full.
+        assert (await reader.get(path, headers={"If-None-Match": '"something-else"'})).status_code == 200
+
+
+async def test_pages_carry_the_visitors_token_so_no_shared_cache_may_keep_them(accounts, client):
+    report = await new_report()
+    reader = anonymous(client)
+    page = await reader.get(f"/r/{report['code']}")
+    assert page.headers["cache-control"].startswith("private,")
+    api = await reader.get(f"/api/v1/reports/{report['code']}")
+    assert api.headers["cache-control"].startswith("public,")
+    assert "set-cookie" not in api.headers
+
+
+async def test_a_change_is_seen_at_once_by_its_maker_and_within_the_max_age_by_everyone(
+    fixed_clock, accounts, client
+):
+    report = await new_report()
+    path, page = f"/api/v1/reports/{report['code']}", f"/r/{report['code']}"
+    reader = anonymous(client)
+    before = await reader.get(path)
+    assert before.json()["status"] == "received"
+    assert ACCEPTED not in (await reader.get(page)).text
+    max_age = int(MAX_AGE.search(before.headers["cache-control"]).group(1))
+    assert 0 < max_age <= 60
+
+    # The ward's officer accepts the report and looks at it: at once, and never from a cache.
+    await sign_in(client, "canbo.phulien")
+    await perform(await load_actor(accounts["canbo.phulien"]), report["id"], Step("accept"))
+    mine = await client.get(path)
+    assert mine.json()["status"] == "accepted"
+    assert mine.headers["cache-control"] == "no-store"
+    assert ACCEPTED in (await client.get(page)).text
+
+    # Everyone else sees it once the answer they may have been given is max-age old.
+    fixed_clock.advance(seconds=max_age)
+    assert (await reader.get(path)).json()["status"] == "accepted"
+    assert ACCEPTED in (await reader.get(page)).text
+
+
+async def test_the_residents_own_receipt_is_never_kept(accounts, client):
+    report = await new_report()
+    reader = anonymous(client)
+    receipt = await reader.get(f"/r/{report['code']}?new=1")
+    assert "cache-control" not in receipt.headers and "etag" not in receipt.headers
+    reader.cookies.set("gd_device", "any")
+    mine = await reader.get(f"/api/v1/reports/{report['code']}")
+    assert mine.headers["cache-control"] == "no-store" and "etag" not in mine.headers
+
+
+async def test_staff_pages_are_never_kept(accounts, client):
+    await sign_in(client, "canbo.phulien")
+    queue = await client.get("/staff/")
+    assert queue.headers["cache-control"] == "no-store" and "etag" not in queue.headers
+
+
+async def test_the_home_page_shows_a_new_report_to_its_own_process_at_once(fixed_clock, accounts, client):
+    reader = anonymous(client)
+    assert "Phù Liễn" not in (await reader.get("/")).text
+    await new_report(PHU_LIEN)
+    assert "Phù Liễn" in (await reader.get("/")).text
+
+
+@pytest.mark.parametrize(("redis_url", "cores", "expected"), [
+    (None, 8, 1), ("redis://127.0.0.1:6379/0", 2, 2), ("redis://127.0.0.1:6379/0", None, 1),
+])  # fmt: skip
+def test_workers_default_to_the_cores_only_with_redis(redis_url, cores, expected):
+    workers, why = default_workers(redis_url, cores)
+    assert workers == expected
+    assert ("REDIS_URL" in why) and why
+
+
+async def test_counters_follow_a_transfer_to_another_ward(fixed_clock, accounts):
+    report = await new_report(PHU_LIEN)
+    lead = await load_actor(accounts["lanhdao.phulien"])
+    await perform(lead, report["id"], Step("transfer", public_text="Thuộc phường Kiến An",
+                                           target_ward_code=KIEN_AN))  # fmt: skip
+    moved = await Report.select(Report.ward.code).where(Report.id == report["id"]).first()
+    assert moved["ward.code"] == KIEN_AN
+    assert await counters() == await recount()
+
+
+async def test_a_kept_answer_lasts_the_max_age_unless_this_worker_changes_something(fixed_clock):
+    from app.platform import kept
+    from app.platform.http_cache import KeptAnswers
+
+    answers = KeptAnswers()
+    key = ("/api/v1/reports/HP-2611-0001", b"", b"", "vi")
+    answers.put(key, (kept.generation(), fixed_clock.now()), 200, [(b"etag", b'"a"')], b"{}")
+    # A change written by another worker is not known here: the answer stands for the max-age.
+    fixed_clock.advance(seconds=kept.PUBLIC_MAX_AGE_SECONDS - 1)
+    assert answers.get(key) == (200, [(b"etag", b'"a"')], b"{}")
+    fixed_clock.advance(seconds=1)
+    assert answers.get(key) is None
+    # A change written by this worker drops it at once.
+    answers.put(key, (kept.generation(), fixed_clock.now()), 200, [(b"etag", b'"a"')], b"{}")
+    kept.changed()
+    assert answers.get(key) is None
