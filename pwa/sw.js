@@ -1,12 +1,14 @@
 // Gần Dân service worker (a module). Served at /sw.js by app/platform/pwa.py, which fills in
-// the three constants below: the version (a hash of every static file, so a new release
-// replaces the caches), the versioned app shell, and Firebase's public config when push is on.
+// the constants below: the version (a hash of every static file, so a new release replaces the
+// caches), the app shell by hashed file names, Firebase's public config when push is on, and
+// the notification icon's hashed name.
 /* firebase imports */
 import { flush } from "/static/js/outbox.js";
 
 const VERSION = "dev";
 const SHELL = [];
 const FIREBASE = null;
+const ICON = "";
 
 const STATIC_CACHE = `gandan-static-${VERSION}`;
 const PAGE_CACHE = "gandan-pages";
@@ -135,7 +137,7 @@ if (FIREBASE) {
   onBackgroundMessage(messaging, (payload) => {
     const note = payload.notification || {};
     self.registration.showNotification(note.title || "Gần Dân", {
-      body: note.body || "", icon: "/static/icon-192.png", data: payload.data || {},
+      body: note.body || "", icon: ICON, data: payload.data || {},
     });
   });
 }

@@ -3,10 +3,14 @@ and the JSON answer the phone's outbox relies on."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 import pytest
 
+from app.platform.assets import STATIC
+from app.platform.settings import PROJECT_ROOT
 from app.reporting.codes import normalise_code
 from tests.photos_for_tests import jpeg
 
@@ -37,11 +41,66 @@ async def test_text_is_compressed_and_hashed_files_are_kept_a_year(client):
     assert home.headers["content-encoding"] == "br"
     gzipped = await client.get("/", headers={"accept-encoding": "gzip"})
     assert gzipped.headers["content-encoding"] == "gzip"
-    css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{10})"', home.text).group(1)
-    versioned = await client.get(css)
-    assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
-    assert (await client.get("/static/css/app.css?v=0000000000")).headers["cache-control"] == "no-cache"
-    assert (await client.get("/static/css/app.css")).headers["cache-control"] == "no-cache"
+    css = re.search(r'href="(/static/css/app\.([0-9a-f]{10})\.css)"', home.text)
+    # The name's digits are the content's own SHA-256, recomputed here, not read from the app.
+    assert css.group(2) == hashlib.sha256((STATIC / "css" / "app.css").read_bytes()).hexdigest()[:10]
+    hashed = await client.get(css.group(1))
+    assert hashed.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert hashed.headers["content-type"].startswith("text/css")
+    plain = await client.get("/static/css/app.css")
+    assert plain.headers["cache-control"] == "no-cache" and plain.content == hashed.content
+    # A page kept from an earlier release still gets its styles, though not for a year.
+    earlier = await client.get("/static/css/app.0000000000.css")
+    assert earlier.status_code == 200 and earlier.headers["cache-control"] == "no-cache"
+    assert (await client.head(css.group(1))).headers["cache-control"] == "public, max-age=31536000, immutable"
+    for missing in ("/static/css/nothing.css", "/static/../app/main.py", "/static/%2e%2e/app/main.py"):
+        assert (await client.get(missing)).status_code == 404, missing
+
+
+async def test_the_service_worker_keeps_static_files_under_their_contents_names(client):
+    worker = (await client.get("/sw.js")).text
+    assert re.search(r'^const VERSION = "[0-9a-f]{12}";$', worker, re.M)
+    shell = json.loads(re.search(r"^const SHELL = (\[.*\]);$", worker, re.M).group(1))
+    hashed = [re.fullmatch(r"/static/(.+)\.([0-9a-f]{10})(\.\w+)", url) for url in shell]
+    assert sum(1 for name in hashed if name) >= 5
+    for url, name in zip(shell, hashed, strict=True):
+        answer = await client.get(url)
+        assert answer.status_code == 200, url
+        if name:
+            content = (STATIC / (name[1] + name[3])).read_bytes()
+            assert name[2] == hashlib.sha256(content).hexdigest()[:10] and answer.content == content
+            assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"
+        else:  # a module other modules import by its plain name: it must be one of those
+            scripts = [path.read_text(encoding="utf-8") for path in (STATIC / "js").glob("*.js")]
+            assert any(f'"{url}"' in script for script in scripts), url
+
+
+# Templates name static files through asset(); a raw "/static/..." would be a name without
+# its content's hash, which no cache can keep for long and the service worker keys wrongly.
+RAW_STATIC = re.compile(r"""["'(]/static/""")
+
+
+def test_no_template_names_a_static_file_without_its_hash():
+    templates = [path for path in PROJECT_ROOT.rglob("templates/**/*.html") if ".venv" not in path.parts]
+    assert len(templates) > 20  # the scan sees the templates of every capability
+    raw = [
+        f"{path.relative_to(PROJECT_ROOT)}:{number}"
+        for path in templates
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if RAW_STATIC.search(line)
+    ]
+    assert raw == []
+
+
+def test_scripts_name_static_files_only_to_import_modules():
+    """An ES module must have one address (two would run it twice), so modules import each
+    other by plain name; any other static file a script names would miss its hash."""
+    scripts = [*(STATIC / "js").glob("*.js"), PROJECT_ROOT / "pwa" / "sw.js"]
+    for script in scripts:
+        for line in script.read_text(encoding="utf-8").splitlines():
+            if re.search(r"""["']/static/[\w./-]+\.\w+["']""", line):
+                imports = re.search(r"""(^import .* from |import\()"/static/""", line.strip())
+                assert imports, f"{script.name}: {line}"
 
 
 async def test_files_browsers_ask_for_by_name(client):
@@ -133,3 +192,37 @@ async def test_a_province_lists_active_wards_first_and_folds_the_quiet_ones(demo
     from app.platform.i18n import vietnamese_sort_key
 
     assert quiet == sorted(quiet, key=vietnamese_sort_key)
+
+
+async def test_a_ward_named_in_a_map_address_is_checked(client):
+    for path in ("/map", "/reports/new"):
+        unknown = await client.get(path, params={"ward": "99999"})
+        assert unknown.status_code == 200 and 'data-start-from="country"' in unknown.text
+        absurd = await client.get(path, params={"ward": "1" * 200}, headers={"accept": "text/html"})
+        assert absurd.status_code == 400, path
+
+
+async def test_a_clerks_refused_form_keeps_the_callers_photos(client, categories):
+    from app.platform.tables import Photo, Report
+    from tests.workspace_helpers import csrf, sign_in, staff_accounts
+
+    await staff_accounts()
+    await sign_in(client, "clerk.phulien")
+    form = await client.get("/staff/file")
+    fields = {"_csrf_token": csrf(form.text), "channel": "counter", "category": "roads",
+              "address": "phường Phù Liễn, Hải Phòng", "idempotency_key": "clerk-drafts-1"}  # fmt: skip
+    refused = await client.post("/staff/file", data=fields, files=[
+        ("photos", ("truoc.jpg", jpeg(), "image/jpeg")),
+        ("photos", ("sau.jpg", jpeg(size=(800, 600)), "image/jpeg")),
+    ])  # fmt: skip
+    assert refused.status_code == 400 and 'id="description-error" >' in refused.text
+    drafts = re.findall(r'name="photo_draft" value="([^"]+)" checked', refused.text)
+    assert len(drafts) == 2 and len(set(drafts)) == 2
+    # The clerk unticks one photo and adds the description: the report has the other one only.
+    fixed = {**fields, "description": "Bà Lan mang ảnh đến: ổ gà trước cổng chợ", "photo_draft": drafts[:1]}
+    sent = await client.post("/staff/file", data=fixed, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    report = await Report.select(Report.id, Report.channel).where(Report.idempotency_key == "clerk-drafts-1")
+    report = report[0]
+    assert report["channel"] == "counter"
+    assert await Photo.count().where(Photo.report == report["id"]) == 1

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from app.casework.sweep import CONFIRM_DAYS
 from app.casework.workflow import Action, Status
-from app.platform import clock
+from app.platform import clock, kept
 from app.platform.db import UNIQUE_VIOLATIONS, write_transaction
 from app.platform.i18n import gettext as _
 from app.platform.tables import Rating
@@ -66,3 +66,4 @@ async def rate(report: dict, person_id: int | None, stars: int, comment: str = "
                                    comment=comment.strip()[:1000]))  # fmt: skip
     except UNIQUE_VIOLATIONS:
         raise FeedbackError(_("This report cannot be rated (again).")) from None
+    kept.changed()  # the report's public view and its ward's index show ratings

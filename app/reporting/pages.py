@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app.accounts.residents import device_person_id
+from app.participation.comments import FLAG_REASONS
 from app.platform import clock
 from app.platform.i18n import gettext as _
 from app.platform.settings import Settings
@@ -20,7 +21,9 @@ from app.reporting.codes import normalise_code
 from app.reporting.feedback import FeedbackError, answer, rate
 from app.reporting.following import relation
 from app.reporting.lookups import public_report, report_row
+from app.reporting.moderation import DESCRIPTION_NOTES
 from app.reporting.public import active_wards, recent_reports, report_view
+from app.reporting.submission import support_tally
 from app.transparency.actions import for_report as actions_for_report
 
 
@@ -52,11 +55,15 @@ async def report_page_context(
     row = await report_row(report["code"])
     return {
         "report": report,
+        "supports": await support_tally(row["id"]),
         **await relation(await device_person_id(request), row),
         "feedback_error": feedback_error,
         "actions": await actions_for_report(report["code"]),
         "just_filed": request.query_params.get("new") == "1",
         "just_rated": request.query_params.get("rated") == "1",
+        "flagged": request.query_params.get("flagged") == "1",
+        "flag_reasons": FLAG_REASONS,
+        "description_notes": DESCRIPTION_NOTES,
         "url": settings.link(f"/r/{report['code']}"),
     }
 

@@ -18,6 +18,14 @@ What each kind of event changes (its `data` carries what changed):
 - escalated: escalated.
 - apology: the deadline (`deadline`, the new date promised on the slip).
 - supported: support_count, by `added`.
+- text_pending: description_state pending (flagged by enough people: withheld until a
+  moderator decides).
+- text_redacted: description_state redacted, redacted_description to `redacted` (the text the
+  public reads instead; "" withholds it all). The original stays in the row's description
+  column for staff and never enters the log.
+- text_restored: description_state restored, redacted_description cleared.
+- photo_pending / photo_hidden / photo_restored: the state of the photo whose digest is
+  `photo` in photo_moderation (pending and hidden photos are not shown or served publicly).
 - any other kind (reply, note, supervision, …): nothing but updated_at.
 
 updated_at is the time of the last event that is not a resident's support: a "me too" is a
@@ -35,9 +43,23 @@ from app.casework.workflow import Status
 PROJECTED = (
     "status", "ward", "assignee", "duplicate_of", "support_count", "escalated", "deadline",
     "acknowledged_at", "resolved_at", "closed_at", "updated_at",
+    "description_state", "redacted_description", "photo_moderation",
 )  # fmt: skip
 # The first time a case reaches these statuses is kept for the service index.
 _STAMPS = {Status.ACCEPTED: "acknowledged_at", Status.RESOLVED: "resolved_at", Status.CLOSED: "closed_at"}
+# What moderation makes of the description, and of one photo, by event kind.
+_TEXT_STATES = {"text_pending": "pending", "text_redacted": "redacted", "text_restored": "restored"}
+_PHOTO_STATES = {"photo_pending": "pending", "photo_hidden": "hidden", "photo_restored": "restored"}
+
+
+def photo_states(encoded: str) -> dict[str, str]:
+    """photo_moderation as {digest: pending | hidden | restored}; a photo not named is visible."""
+    return dict(pair.split(":", 1) for pair in encoded.split())
+
+
+def _encode_photo_states(states: dict[str, str]) -> str:
+    """One canonical text per set of states (sorted by digest), so equal states compare equal."""
+    return " ".join(f"{digest}:{state}" for digest, state in sorted(states.items()))
 
 
 class NotProjectable(ValueError):
@@ -57,6 +79,9 @@ class Projection:
     resolved_at: datetime | None
     closed_at: datetime | None
     updated_at: datetime
+    description_state: str = "visible"  # visible | pending | redacted | restored
+    redacted_description: str = ""
+    photo_moderation: str = ""  # "digest:state digest:state", see photo_states
 
     @classmethod
     def of_row(cls, row: Mapping) -> Projection:
@@ -107,6 +132,12 @@ def apply(state: Projection | None, event: Mapping) -> Projection:
         return replace(state, escalated=True)
     if kind == "apology":
         return replace(state, deadline=_instant(data["deadline"]))
+    if kind in _TEXT_STATES:
+        redacted = data.get("redacted", "")
+        return replace(state, description_state=_TEXT_STATES[kind], redacted_description=redacted)
+    if kind in _PHOTO_STATES:
+        photos = photo_states(state.photo_moderation) | {data["photo"]: _PHOTO_STATES[kind]}
+        return replace(state, photo_moderation=_encode_photo_states(photos))
     return state
 
 

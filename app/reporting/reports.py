@@ -14,6 +14,7 @@ from app.platform.deadlines import deadline_for
 from app.platform.photos import ProcessedPhoto
 from app.platform.tables import Category, Photo, Province, Report, ReportEvent, Ward
 from app.reporting.codes import next_tracking_code
+from app.reporting.counters import count_change, count_new
 from app.reporting.projection import Projection, apply, project
 
 
@@ -83,6 +84,8 @@ async def create_report(new: NewReport, at: datetime | None = None) -> dict:
             **apply(None, created).as_dict(),
         )
         await report.save()
+        await count_new({"ward": new.ward_id, "created_at": at, "status": report.status,
+                         "category": new.category_id})  # fmt: skip
         event_id = await _insert_event(report.id, created, actor_id=new.filed_by_id or new.reporter_id)
         await _insert_photos(report.id, new.photos, stage="before", event_id=event_id, at=at)
     return await Report.select().where(Report.id == report.id).first()
@@ -129,6 +132,7 @@ async def _append(report: dict, event: dict, **columns) -> dict:
         await Report.update({getattr(Report, name): value for name, value in changes.items()}).where(
             Report.id == report["id"]
         )
+    await count_change(report, changes)  # also for an event that changes no field: a reply is news
     event_id = await _insert_event(report["id"], event, **columns)
     return {**changes, "event_id": event_id}
 

@@ -12,14 +12,16 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
-from app.accounts.residents import device_person_id, ensure_device_person
+from app.accounts.residents import device_person_id, ensure_device_person, unless_stored
 from app.casework.live import announce_new
-from app.platform.params import Latitude, Longitude
+from app.platform.abuse_limits import network_fingerprint
+from app.platform.params import Latitude, Longitude, WardCode
 from app.platform.photos import media_stores
 from app.platform.settings import Settings
 from app.reporting.following import stop_following
 from app.reporting.forms import photo_draft_tokens, read_submission
 from app.reporting.lookups import report_row
+from app.reporting.map_start import COUNTRY, MapStart, map_start
 from app.reporting.public import category_list
 from app.reporting.routing import OutsideVietnam, locator
 from app.reporting.submission import SubmissionError, nearby_open_reports, submit, support
@@ -27,10 +29,15 @@ from app.reporting.submission import follow as follow_report
 
 
 async def report_form_page(
-    settings: Settings, request: Request | None = None, error: SubmissionError | None = None, **extra
+    settings: Settings,
+    request: Request | None = None,
+    error: SubmissionError | None = None,
+    start: MapStart = COUNTRY,
+    **extra,
 ) -> Template:
     """The report form, blank or filled again with what was sent and every problem named: the
-    same page for residents and for clerks filing on someone's behalf (`extra`)."""
+    same page for residents and for clerks filing on someone's behalf (`extra`). Its map opens
+    at `start`."""
     values = {}
     if request is not None:
         form = await request.form()
@@ -40,6 +47,7 @@ async def report_form_page(
         "errors": error.errors if error else {},
         "idempotency_key": values.get("idempotency_key") or str(uuid.uuid4()),
         "tiles_url": settings.map_tiles_url,
+        "start": start,
         "categories": await category_list(),
         **extra,
     }
@@ -48,8 +56,11 @@ async def report_form_page(
 
 
 @get("/reports/new", include_in_schema=False)
-async def report_form(settings: NamedDependency[Settings]) -> Template:
-    return await report_form_page(settings)
+async def report_form(
+    request: Request, settings: NamedDependency[Settings], ward: WardCode = None
+) -> Template:
+    """`?ward=` (a ward's page links it so) opens the map on that ward."""
+    return await report_form_page(settings, start=await map_start(ward, await device_person_id(request)))
 
 
 @post("/reports/new", include_in_schema=False)
@@ -66,7 +77,8 @@ async def report_submit(request: Request, settings: NamedDependency[Settings]) -
         if wants_json:
             return Response({"errors": error.errors}, status_code=HTTP_400_BAD_REQUEST, cookies=cookies)
         kept = await photo_draft_tokens(request)
-        page = await report_form_page(settings, request, error, photo_drafts=kept)
+        start = await map_start(person_id=person_id)
+        page = await report_form_page(settings, request, error, start, photo_drafts=kept)
         page.cookies = [*page.cookies, *cookies]
         return page
     if outcome.created:
@@ -123,12 +135,14 @@ async def unfollow(request: Request, code: FromPath[str]) -> Redirect:
 
 
 @post("/r/{code:str}/support", include_in_schema=False)
-async def support_report(request: Request, code: FromPath[str]) -> Redirect:
+async def support_report(
+    request: Request, code: FromPath[str], settings: NamedDependency[Settings]
+) -> Redirect:
     report_id = await _report_id(code)
     person_id, cookies = await ensure_device_person(request)
-    await support(person_id, report_id)
+    counted = await support(person_id, report_id, network_fingerprint(request, settings))
     return Redirect(f"/r/{code.upper()}?supported=1", status_code=HTTP_303_SEE_OTHER,
-                    cookies=cookies)  # fmt: skip
+                    cookies=await unless_stored(person_id, cookies, counted))  # fmt: skip
 
 
 @get("/r/{code:str}/qr.svg", include_in_schema=False)

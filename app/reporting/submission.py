@@ -23,6 +23,7 @@ from app.platform.i18n import gettext as _
 from app.platform.photos import MediaStore, PhotoRejected, ProcessedPhoto, process_photos
 from app.platform.tables import Category, Follow, Report, Support, Ward
 from app.reporting.addresses import match_address
+from app.reporting.moderation import public_description
 from app.reporting.public import status_is_open
 from app.reporting.reports import NewReport, add_event, create_report
 from app.reporting.routing import OutsideVietnam, locator
@@ -205,9 +206,10 @@ def may_support(report: dict, person_id: int | None) -> bool:
     return report["status"] in OPEN_STATUSES and (person_id is None or report["reporter"] != person_id)
 
 
-async def support(person_id: int, report_id: int) -> bool:
+async def support(person_id: int, report_id: int, network: str = "") -> bool:
     """A resident's "me too": counted once, and they follow the report from then on.
-    False when nothing was counted: already supported, their own report, or not open."""
+    False when nothing was counted: already supported, their own report, or not open.
+    `network` is the keyed hash of the network it came from, for `support_tally`."""
     at = clock.now()
     try:
         async with write_transaction():
@@ -216,12 +218,21 @@ async def support(person_id: int, report_id: int) -> bool:
                 Support.person == person_id, Support.report == report_id
             ):
                 return False
-            await Support.insert(Support(person=person_id, report=report_id, created_at=at))
+            await Support.insert(Support(person=person_id, report=report_id, created_at=at, network=network))
             await add_event(report_id, "supported", is_public=False, data={"added": 1}, at=at)
     except UNIQUE_VIOLATIONS:  # a double tap's twin got there first: counted once, as it should be
         return False
     await follow(person_id, report_id)
     return True
+
+
+async def support_tally(report_id: int) -> dict:
+    """Supports counted by device and by network: twenty fresh cookie jars on one network show
+    as twenty supports from one network. Supports from before networks were kept count as one
+    network each."""
+    rows = await Support.select(Support.network).where(Support.report == report_id)
+    known = {r["network"] for r in rows if r["network"]}
+    return {"devices": len(rows), "networks": len(known) + sum(1 for r in rows if not r["network"])}
 
 
 async def nearby_open_reports(
@@ -232,7 +243,7 @@ async def nearby_open_reports(
     dlon = dlat / max(0.1, math.cos(math.radians(lat)))
     rows = await Report.select(
         Report.id, Report.code, Report.description, Report.lat, Report.lon, Report.status,
-        Report.support_count, Report.created_at,
+        Report.support_count, Report.created_at, Report.description_state, Report.redacted_description,
     ).where(
         Report.category.code == category,
         status_is_open(),
@@ -243,6 +254,6 @@ async def nearby_open_reports(
     for row in rows:
         metres = great_circle((lat, lon), (row["lat"], row["lon"])).m
         if metres <= radius_m:
-            near.append({**row, "distance_m": round(metres)})
+            near.append({**row, "description": public_description(row), "distance_m": round(metres)})
     near.sort(key=lambda r: r["distance_m"])
     return near[:limit]

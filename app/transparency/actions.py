@@ -28,6 +28,7 @@ KINDS = {
     "inspection": N_("Inspection result"),
     "notice": N_("Notice"),
     "synthesis": N_("Consultation synthesis"),  # published by closing a consultation
+    "household_decision": N_("Result of a household decision"),  # published by closing the decision
 }
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_ATTACHMENTS = 10
@@ -54,10 +55,20 @@ class NewAction:
     effective_date: date | None = None
     report_codes: list[str] = field(default_factory=list)
     attachments: list[Upload] = field(default_factory=list)
+    # Documents its caller already stored (store_attachments' tuples), attached first and not
+    # stored or hashed again: a meeting's minutes, kept with the decision before it closes.
+    stored: list[tuple[str, str, str, int]] = field(default_factory=list)
 
 
 def _is_pdf(upload: Upload) -> bool:
     return upload.data.startswith(b"%PDF-")
+
+
+def _keep_pdf(media: MediaStore, data: bytes) -> str:
+    """Hash and keep a PDF (up to 20 MB: both are CPU and disk work, off the event loop)."""
+    digest = hashlib.sha256(data).hexdigest()
+    media.keep_document(digest, data)
+    return digest
 
 
 async def store_attachments(uploads: list[Upload], media: MediaStore) -> list[tuple[str, str, str, int]]:
@@ -78,8 +89,7 @@ async def store_attachments(uploads: list[Upload], media: MediaStore) -> list[tu
     for upload in uploads:
         name = upload.filename[:200] or "file"
         if _is_pdf(upload):
-            digest = hashlib.sha256(upload.data).hexdigest()
-            await asyncio.to_thread(media.keep_document, digest, upload.data)
+            digest = await asyncio.to_thread(_keep_pdf, media, upload.data)
             stored.append((name, "pdf", digest, len(upload.data)))
         else:
             photo = next(processed)
@@ -89,7 +99,7 @@ async def store_attachments(uploads: list[Upload], media: MediaStore) -> list[tu
 
 
 # Published only by closing a consultation (which links the two): never from the plain form.
-ONLY_THROUGH_THEIR_OWN_FLOW = frozenset({"synthesis"})
+ONLY_THROUGH_THEIR_OWN_FLOW = frozenset({"synthesis", "household_decision"})
 FORM_KINDS = {code: label for code, label in KINDS.items() if code not in ONLY_THROUGH_THEIR_OWN_FLOW}
 
 
@@ -100,21 +110,25 @@ def attachment_rows(table, owner: dict, stored: list[tuple[str, str, str, int]])
             for i, (name, kind, digest, size) in enumerate(stored)]  # fmt: skip
 
 
-async def publish(actor: Actor, new: NewAction, media: MediaStore, *, synthesis: bool = False) -> int:
-    """Publish a government action; `synthesis` only from a consultation's closing step."""
+async def publish(actor: Actor, new: NewAction, media: MediaStore, *, synthesis: bool = False,
+                  closing_decision: bool = False) -> int:  # fmt: skip
+    """Publish a government action; `synthesis` only from a consultation's closing step,
+    `closing_decision` only from a household decision's: whoever may close the decision (a
+    group head too) publishes its result."""
     ward = await Ward.select(Ward.id, Ward.province, Ward.name).where(Ward.code == new.ward_code).first()
     if ward is None:
         raise ActionError(_("Choose the ward that publishes."))
-    if not allows(actor, Act.PUBLISH, Place(ward["id"], ward["province"])):
+    entitled_by = Act.RUN_DECISION if closing_decision else Act.PUBLISH
+    if not allows(actor, entitled_by, Place(ward["id"], ward["province"])):
         raise PermissionError(_("You may not publish for this ward."))
-    if new.kind not in (KINDS if synthesis else FORM_KINDS):
+    if new.kind not in (KINDS if synthesis or closing_decision else FORM_KINDS):
         raise ActionError(_("Choose what kind of action it is."))
     title = " ".join(new.title.split())
     if not 5 <= len(title) <= 300:
         raise ActionError(_("The title needs 5 to 300 characters."))
     if new.effective_date and not EARLIEST_EFFECTIVE <= new.effective_date <= LATEST_EFFECTIVE:
         raise ActionError(_("The effective date must lie between 1945 and 2199."))
-    if len(new.attachments) > MAX_ATTACHMENTS:
+    if len(new.stored) + len(new.attachments) > MAX_ATTACHMENTS:
         raise ActionError(_("Attach at most 10 files."))
     codes = sorted({c.strip().upper() for c in new.report_codes if c.strip()})
     reports = await Report.select(Report.id, Report.code, Report.ward).where(Report.code.is_in(codes or [""]))
@@ -125,7 +139,7 @@ async def publish(actor: Actor, new: NewAction, media: MediaStore, *, synthesis:
         )
     if any(r["ward"] != ward["id"] for r in reports):
         raise ActionError(_("An action can only answer reports of its own ward."))
-    stored = await store_attachments(new.attachments, media)
+    stored = [*new.stored, *await store_attachments(new.attachments, media)]
     effective = datetime.combine(new.effective_date, time(0), tzinfo=VIETNAM) if new.effective_date else None
     async with write_transaction():
         action = GovernmentAction(

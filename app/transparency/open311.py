@@ -17,6 +17,7 @@ from app.casework.workflow import OPEN_STATUSES
 from app.platform import clock
 from app.platform.clock import VIETNAM
 from app.platform.tables import ApiKey, Category, Photo, Report, ReportEvent
+from app.reporting.moderation import MODERATION_KINDS, public_description, withheld_photos
 from app.reporting.public import ReportFilter, photo_urls
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -73,7 +74,8 @@ async def services() -> list[dict]:
 REQUEST_COLUMNS = (
     Report.id, Report.code, Report.status, Report.description, Report.lat, Report.lon, Report.created_at,
     Report.updated_at, Report.deadline, Report.category.code, Report.category.name_vi, Report.ward.name,
-    Report.ward.province.short_name,
+    Report.ward.province.short_name, Report.description_state, Report.redacted_description,
+    Report.photo_moderation,
 )  # fmt: skip
 
 
@@ -125,21 +127,24 @@ async def as_requests(rows: list[dict], base_url: str, extensions: bool = False)
     notes: dict[int, str] = {}
     for event in (
         await ReportEvent.select(ReportEvent.report, ReportEvent.public_text)
-        .where(ReportEvent.report.is_in(ids), ReportEvent.is_public.eq(True), ReportEvent.public_text != "")
+        .where(ReportEvent.report.is_in(ids), ReportEvent.is_public.eq(True), ReportEvent.public_text != "",
+               ReportEvent.kind.not_in(list(MODERATION_KINDS)))  # a moderator's note is not the case's status
         .order_by(ReportEvent.id)
     ):
         notes[event["report"]] = event["public_text"]  # the latest wins
+    withheld = {r["id"]: withheld_photos(r) for r in rows}
     photos = {}
     for photo in await Photo.select(Photo.report, Photo.digest).where(
-        Photo.report.is_in(ids), Photo.stage == "before", Photo.position == 0
-    ):
-        photos[photo["report"]] = base_url + photo_urls(photo["digest"])["url"]
+        Photo.report.is_in(ids), Photo.stage == "before"
+    ).order_by(Photo.position):
+        if photo["digest"] not in withheld[photo["report"]]:
+            photos.setdefault(photo["report"], base_url + photo_urls(photo["digest"])["url"])
     result = []
     for r in rows:
         item = {
             "service_request_id": r["code"], "status": open311_status(r["status"]),
             "status_notes": notes.get(r["id"], ""), "service_name": r["category.name_vi"],
-            "service_code": r["category.code"], "description": r["description"],
+            "service_code": r["category.code"], "description": public_description(r),
             "agency_responsible": r["ward.name"], "service_notice": "",
             "requested_datetime": iso(r["created_at"]), "updated_datetime": iso(r["updated_at"]),
             "expected_datetime": iso(r["deadline"]),

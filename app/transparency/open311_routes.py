@@ -347,12 +347,17 @@ async def create_request(request: Request, settings: NamedDependency[Settings]) 
 
 
 def _on_error(request: Request, error: Exception) -> Response:
-    """Every Open311 failure answers in the spec's error format, in the asked format."""
+    """Every Open311 failure answers in the spec's error format, in the asked format (with the
+    refusal's headers: Retry-After on a 429)."""
+    headers = {}
     if isinstance(error, HTTPException):
+        headers = error.headers or {}
         error = Open311Error(error.status_code, str(error.detail))
     elif not isinstance(error, Open311Error):
         error = Open311Error(500, server_error_message(log_server_error(request, error)))
-    return _error(_fmt_of(request.url.path), error)
+    response = _error(_fmt_of(request.url.path), error)
+    response.headers.update(headers)
+    return response
 
 
 open311_router = Router(

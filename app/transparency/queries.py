@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from app.participation.survey import index_shares
 from app.platform import clock
 from app.platform.clock import VIETNAM
 from app.platform.i18n import vietnamese_sort_key
+from app.platform.kept import PUBLIC_MAX_AGE_SECONDS, Kept
 from app.platform.tables import DeadlineMark, Follow, Province, Rating, Report, ReportEvent, Ward
 from app.transparency.service_index import CaseFacts, ServiceIndex, compute
 
@@ -61,10 +63,21 @@ async def _facts_by_ward(ward_ids: list[int], since: datetime) -> tuple[dict[int
     return facts, stars
 
 
+# A ward's index reads a year of its cases: the same for every reader for a few seconds.
+_ward_indexes = Kept(PUBLIC_MAX_AGE_SECONDS)
+
+
 async def ward_index(ward_id: int, now: datetime | None = None) -> ServiceIndex:
-    now = now or clock.now()
+    if now is not None:
+        return await _ward_index(ward_id, now)
+    return await _ward_indexes.get(ward_id, lambda: _ward_index(ward_id, clock.now()))
+
+
+async def _ward_index(ward_id: int, now: datetime) -> ServiceIndex:
     facts, stars = await _facts_by_ward([ward_id], now - timedelta(days=PERIOD_DAYS))
-    return compute(facts.get(ward_id, []), stars.get(ward_id, []), now, last_months(now))
+    surveys = await index_shares([ward_id], now)
+    months = last_months(now)
+    return compute(facts.get(ward_id, []), stars.get(ward_id, []), now, months, surveys.get(ward_id))
 
 
 async def province_ranking(province_id: int, now: datetime | None = None) -> list[dict]:
@@ -73,9 +86,9 @@ async def province_ranking(province_id: int, now: datetime | None = None) -> lis
     wards = await Ward.select(Ward.id, Ward.code, Ward.name).where(Ward.province == province_id)
     facts, stars = await _facts_by_ward([w["id"] for w in wards], now - timedelta(days=PERIOD_DAYS))
     months = last_months(now)
-    ranked = [
-        {**w, "index": compute(facts.get(w["id"], []), stars.get(w["id"], []), now, months)} for w in wards
-    ]
+    surveys = await index_shares([w["id"] for w in wards], now)
+    ranked = [{**w, "index": compute(facts.get(w["id"], []), stars.get(w["id"], []), now, months,
+                                     surveys.get(w["id"]))} for w in wards]  # fmt: skip
     ranked.sort(key=lambda w: (w["index"].score is None, -(w["index"].score or 0), not w["index"].reports,
                                vietnamese_sort_key(w["name"])))  # fmt: skip
     for position, ward in enumerate(ranked, start=1):

@@ -12,9 +12,13 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from app.accounts.residents import device_person_id, ensure_device_person
 from app.participation.figures import participation_figures
 from app.participation.inspection import supervision_reports
+from app.participation.survey import MINIMUM_ANSWERS as SURVEY_MINIMUM
+from app.participation.survey import summary as survey_summary
 from app.platform.charts import monthly_bars, score_bar
 from app.platform.i18n import gettext as _
+from app.platform.params import WardCode
 from app.platform.settings import Settings
+from app.reporting.map_start import map_start
 from app.reporting.public import ReportFilter, category_list, recent_reports
 from app.transparency.actions import search as search_actions
 from app.transparency.queries import (
@@ -45,6 +49,7 @@ async def ward_page(request: Request, code: FromPath[str]) -> Template:
         "following": await follows_ward(await device_person_id(request), ward["id"]),
         "participation": await participation_figures(ward["id"]),
         "supervision_reports": await supervision_reports(ward["code"]),
+        "survey": await survey_summary(ward["id"]),
     })  # fmt: skip
 
 
@@ -58,14 +63,17 @@ async def province_page(code: FromPath[str]) -> Template:
         ward["bar"] = score_bar(ward["index"].score)
     return Template("province.html", context={
         "province": province, "ranking": ranking, "formula": FORMULA, "weights": WEIGHTS,
+        "survey_minimum": SURVEY_MINIMUM,
         "ranked": sum(1 for w in ranking if w["rank"]),
     })  # fmt: skip
 
 
 @get("/map", include_in_schema=False)
-async def map_page(settings: NamedDependency[Settings]) -> Template:
+async def map_page(request: Request, settings: NamedDependency[Settings], ward: WardCode = None) -> Template:
+    """`?ward=` opens the map on that ward; else on the ward the resident follows."""
+    start = await map_start(ward, await device_person_id(request))
     return Template("map.html", context={"categories": await category_list(),
-                                         "tiles_url": settings.map_tiles_url})  # fmt: skip
+                                         "tiles_url": settings.map_tiles_url, "start": start})  # fmt: skip
 
 
 @post("/wards/{code:str}/follow", include_in_schema=False)

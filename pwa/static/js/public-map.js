@@ -1,11 +1,13 @@
 // The public map: asks /api/v1/map for what the view shows — clusters counted by the server
-// when zoomed out, single reports when zoomed in — whenever the view or a filter changes.
+// when zoomed out, single reports when zoomed in — whenever the view or a filter changes. It
+// opens on the ward in the address, the phone's last place or the ward the resident follows.
+import { startView } from "/static/js/places.js";
+
 (function () {
-  "use strict";
   var el = document.getElementById("public-map");
   var form = document.getElementById("map-filters");
   if (!el || !window.L) return;
-  var map = L.map(el).setView([16.2, 106.5], 6);
+  var map = L.map(el).setView(...startView(el));
   L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap contributors" }).addTo(map);
   var layer = L.layerGroup().addTo(map);
   var pending = null;

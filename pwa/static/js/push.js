@@ -18,10 +18,18 @@ button.addEventListener("click", async () => {
     const { vapidKey, ...appConfig } = config;
     const messaging = getMessaging(initializeApp(appConfig));
     onRegistered(messaging, async (fid) => {
+      // The server binds a push id to the installation that first registered it and hands
+      // that installation a secret: kept here, it lets this browser register the id again
+      // for whoever uses it next.
+      const secretKey = `gd-push-secret:${fid}`;
       const response = await fetch("/api/v1/devices", {
         method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ fid, platform: "web" }),
+        body: JSON.stringify({ fid, platform: "web", installation_secret: localStorage.getItem(secretKey) }),
       });
+      if (response.ok) {
+        const { installation_secret: issued } = await response.json();
+        if (issued) localStorage.setItem(secretKey, issued);
+      }
       state.textContent = response.ok ? "✓" : String(response.status);
     });
     await register(messaging, { vapidKey, serviceWorkerRegistration: registration });

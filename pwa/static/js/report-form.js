@@ -4,6 +4,7 @@
 // when there is no signal. Without this script the form still works as a plain form.
 import { enqueue, toRecord } from "/static/js/outbox.js";
 import { preparePhoto } from "/static/js/photos.js";
+import { rememberPlace, startView } from "/static/js/places.js";
 
 const MAX_PHOTOS = 5;
 const form = document.getElementById("report-form");
@@ -84,7 +85,7 @@ function loadLeaflet() {
 async function showMap() {
   try { await loadLeaflet(); } catch (error) { return; }  // no signal and never cached: no map
   if (map) return;
-  map = L.map("map").setView([16.2, 106.5], 5);
+  map = L.map("map").setView(...startView(document.getElementById("map")));
   L.tileLayer(text.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap contributors" }).addTo(map);
   map.on("click", (e) => place(e.latlng.lat, e.latlng.lng, "map"));
   if (lat.value && lon.value) pin(parseFloat(lat.value), parseFloat(lon.value), 16);
@@ -250,6 +251,10 @@ if (resident) form.addEventListener("submit", async (event) => {
   const errors = problems();
   showErrors(errors);
   if (Object.keys(errors).length) return;
+  // The next map opens here (places.js): a resident mostly reports around the same streets.
+  const located = photos.find((photo) => photo.gps);
+  if (lat.value && lon.value) rememberPlace(parseFloat(lat.value), parseFloat(lon.value));
+  else if (located) rememberPlace(located.gps.latitude, located.gps.longitude);
   const data = formData();
   const key = form.elements.idempotency_key.value;
   document.getElementById("queued").hidden = true;
