@@ -19,6 +19,10 @@ $(VENV)/.test-extras: $(BIN)/gandan
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
+$(VENV)/.bench-extras: $(VENV)/.test-extras
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $@
+
 install: $(BIN)/gandan catalogs
 install-test: $(VENV)/.test-extras catalogs
 
@@ -45,8 +49,11 @@ messages: $(BIN)/gandan
 lint: install-test
 	$(BIN)/ruff check app notifications tests bench
 
-bench: install-test
-	$(BIN)/python -m bench
+# Load generator and image tool come from Debian: `apt-get install wrk imagemagick`.
+# BENCH_ARGS picks suites and options, e.g. BENCH_ARGS="bbox --reports 200000 --workers 1".
+bench: $(VENV)/.bench-extras catalogs
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk imagemagick"; exit 1; }
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

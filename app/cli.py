@@ -70,7 +70,29 @@ def cmd_import_groups(args) -> int:
         print(f"gandan import-groups: {error}", file=sys.stderr)
         return 2
     wards = len({r.ward_code for r in rows})
-    print(f"Residential groups imported: {stored} in {wards} wards.")
+    print(f"Residential groups imported: {stored.stored} in {wards} wards.")
+    if stored.counted_by_register:
+        print(f"{stored.counted_by_register} of them have a household register: their number of "
+              "households follows the register, not the file.")  # fmt: skip
+    return 0
+
+
+def cmd_import_households(args) -> int:
+    from pathlib import Path
+
+    from app.participation.households import RegisterError, import_households, read_households
+
+    try:
+        rows = read_households(Path(args.file).read_text(encoding="utf-8"))
+        stored = _run(lambda: import_households(None, rows))
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"gandan import-households: cannot read {args.file}: {error}", file=sys.stderr)
+        return 2
+    except RegisterError as error:
+        print(f"gandan import-households: {error}", file=sys.stderr)
+        return 2
+    groups = len({(r.ward_code, r.group) for r in rows})
+    print(f"Households imported: {stored} in {groups} residential groups.")
     return 0
 
 
@@ -169,12 +191,13 @@ def cmd_sweep(args) -> int:
     result = _run(sweep)
     print(f"Warned of deadlines: {result.warned}. Apology slips: {result.apologised}. "
           f"Closed after 7 days: {result.auto_closed}.")  # fmt: skip
-    told = result.consultations
+    done = _run(lambda: sweep_participation(media_stores(get_settings())[0]))
+    told = done.consultations
     print(f"Consultations announced: {told.opened}. Reminded before closing: {told.reminded}. "
           f"Late syntheses apologised for: {told.apologised}.")  # fmt: skip
-    done = _run(sweep_participation)
     print(f"Proposals expired: {done.expired}. Proposal answers overdue: {done.proposals_overdue}. "
-          f"Inspection answers overdue: {done.inspections_overdue}.")  # fmt: skip
+          f"Inspection answers overdue: {done.inspections_overdue}. "
+          f"Household decisions closed: {done.decisions_closed}.")  # fmt: skip
     removed = _run(lambda: sweep_media(*media_stores(get_settings())))
     print(f"Media files no report or action uses, removed: {removed}.")
     _run(lambda: purge_expired_sessions(get_settings()))
@@ -215,10 +238,22 @@ def cmd_worker(args) -> int:
     return 0
 
 
+def default_workers(redis_url: str | None, cores: int | None) -> tuple[int, str]:
+    """How many Granian workers `gandan serve` starts when WORKERS is not set, and why."""
+    if redis_url:
+        return max(1, cores or 1), "one per core (REDIS_URL shares sessions, rate limits and live updates)"
+    return 1, ("one: without REDIS_URL, rate limits and live updates live in the process, so a second "
+               "worker would not see the first one's; set REDIS_URL (or WORKERS) for more")  # fmt: skip
+
+
 def cmd_serve(args) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 
+    workers = args.workers
+    if workers is None:
+        workers, why = default_workers(os.environ.get("REDIS_URL", "").strip() or None, os.cpu_count())
+        print(f"Workers: {workers}, {why}.")
     print(f"Gần Dân on http://{args.host}:{args.port}/")
     Granian(
         "app.main:create_app",
@@ -226,7 +261,7 @@ def cmd_serve(args) -> int:
         interface=Interfaces.ASGI,
         address=args.host,
         port=args.port,
-        workers=args.workers,
+        workers=workers,
         log_access=True,
     ).serve()
     return 0
@@ -251,7 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the web application with Granian")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
+    workers = os.environ.get("WORKERS", "").strip()
+    serve.add_argument("--workers", type=int, default=int(workers) if workers else None,
+                       help="Granian worker processes (default: WORKERS, else cores with REDIS_URL, else 1)")
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
@@ -271,6 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
     groups.add_argument("file", help="CSV with the columns ward_code, name, kind (to_dan_pho|thon), "
                         "households")
     groups.set_defaults(func=cmd_import_groups)
+
+    register = sub.add_parser("import-households", help="load the household register of groups from a CSV")
+    register.add_argument("file", help="CSV with the columns ward_code, group, household (a label such "
+                          "as a house number: no names, no ID numbers)")  # fmt: skip
+    register.set_defaults(func=cmd_import_households)
 
     demo = sub.add_parser("seed-demo", help="load demo accounts and reports (idempotent)")
     demo.add_argument("--if-empty", action="store_true", help="do nothing when reports exist")

@@ -21,7 +21,9 @@ from app.accounts.passwords import hash_password
 from app.accounts.rules import load_actor
 from app.casework.sweep import sweep
 from app.casework.workflow import Action
+from app.participation.decision_demo import ensure_demo_decisions
 from app.participation.demo import ensure_demo_participation
+from app.participation.moderation_demo import ensure_demo_moderation
 from app.platform import clock
 from app.platform.boundaries import DEMO_BOUNDARIES, import_boundaries, read_features
 from app.platform.geo import KM_PER_DEGREE
@@ -312,6 +314,8 @@ async def seed_demo(media: MediaStore, progress: Callable[[Iterable], Iterable] 
     await ensure_demo_actions(media, accounts["lanhdao.phulien"])
     await ensure_demo_consultations(media, accounts, residents)
     await ensure_demo_participation(media, accounts, residents, demo_photo("lighting", 38), demo_pdf)
+    await ensure_demo_decisions(media, accounts, demo_pdf)
+    await ensure_demo_moderation(media, accounts["lanhdao.phulien"], residents, demo_photo, DEMO_RESIDENTS[4])
     if not await key_is_valid(DEMO_API_KEY):
         await issue_key("Demo Open311 partner", accounts["admin"], key=DEMO_API_KEY)
     return added
@@ -378,7 +382,7 @@ async def ensure_demo_actions(media: MediaStore, lead_id: int) -> None:
 
 PHU_LIEN_GROUPS = "ward_code,name,kind,households\n" + "".join(
     f"11446,Tổ dân phố số {n},to_dan_pho,{households}\n"
-    for n, households in enumerate((212, 187, 243, 198, 176, 231, 94, 88), start=1)
+    for n, households in enumerate((212, 187, 243, 198, 120, 231, 94, 88), start=1)
 )
 MERGER_TITLE = "Dự thảo phương án sáp nhập Tổ dân phố số 7 và Tổ dân phố số 8 thành Tổ dân phố số 7"
 MERGER_SUMMARY = (

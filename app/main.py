@@ -22,6 +22,7 @@ from litestar.template.config import TemplateConfig
 
 from app.accounts import web as accounts_web
 from app.accounts.policy import Act, may_anywhere
+from app.accounts.residents import DEVICE_COOKIE
 from app.accounts.routes import provide_actor
 from app.casework import web as casework_web
 from app.casework.labels import event_label, status_label
@@ -31,10 +32,15 @@ from app.participation import web as participation_web
 from app.participation.sweep import sweep_participation
 from app.platform import clock, db, i18n
 from app.platform import web as platform_web
-from app.platform.assets import asset
+from app.platform.abuse_limits import abuse_limit_middleware
+from app.platform.assets import asset, resolve
 from app.platform.errors import log_server_error, server_error_message
+from app.platform.head_requests import allow_with_head, answer_head_as_get
+from app.platform.http_cache import PublicCachingMiddleware
 from app.platform.language import LanguageMiddleware
 from app.platform.media_sweep import MEDIA_SWEEP_INTERVAL_SECONDS, sweep_media
+from app.platform.openapi import complete_openapi
+from app.platform.params import refuse_out_of_range_path_ids
 from app.platform.photos import MAX_UPLOAD_BYTES, media_stores
 from app.platform.security_headers import SecurityHeadersMiddleware
 from app.platform.sessions import SessionConfig
@@ -44,10 +50,9 @@ from app.platform.text import TextTooLong
 from app.platform.throttle import AttemptCounter
 from app.reporting import web as reporting_web
 from app.reporting.labels import channel_label, location_source_label, photo_stage_label
+from app.reporting.moderation import photo_withheld
 from app.reporting.submission import MAX_PHOTOS
 from app.transparency import web as transparency_web
-from notifications.fcm import FirebaseSender
-from notifications.worker import run_forever
 
 logger = logging.getLogger("gandan")
 # Each capability keeps its own templates; the names are unique across them.
@@ -76,6 +81,8 @@ def _configure_jinja(engine: JinjaTemplateEngine) -> None:
 
 def _error_response(request: Request, exc: HTTPException) -> Response:
     """Errors as a page for browsers, as JSON (with a message a person can act on) for APIs."""
+    if exc.headers and "allow" in exc.headers:  # a 405, whose Allow includes HEAD, answered too
+        exc.headers = {"Allow": allow_with_head(exc.headers.pop("allow"))} | exc.headers
     wants_html = "text/html" in request.headers.get("accept", "")
     if wants_html and not request.url.path.startswith(("/api/", "/open311/")):
         if exc.status_code == 401 and isinstance(exc.extra, dict) and "login" in exc.extra:
@@ -84,12 +91,14 @@ def _error_response(request: Request, exc: HTTPException) -> Response:
             "error.html",
             context={"status_code": exc.status_code, "detail": exc.detail},
             status_code=exc.status_code,
+            headers=exc.headers,  # Allow on a 405, Retry-After on a 429
         )
     # Per-field errors: ours come as a dict, Litestar's validation as a list naming each key.
     extra = exc.extra if isinstance(exc.extra, dict) else {"errors": exc.extra} if exc.extra else {}
     return Response(
         {"status_code": exc.status_code, "detail": exc.detail, **extra},
         status_code=exc.status_code,
+        headers=exc.headers,
     )
 
 
@@ -105,7 +114,7 @@ def _server_error(request: Request, exc: Exception) -> Response:
     return response
 
 
-async def _sweep_forever(interval: float) -> None:
+async def _sweep_forever(settings: Settings) -> None:
     """The deadline sweep inside the server. Every worker may run one: the sweep's marks make
     concurrent runs harmless, so no leader election is needed."""
     while True:
@@ -114,10 +123,10 @@ async def _sweep_forever(interval: float) -> None:
         except Exception:  # a failed round must not stop the next; it is logged
             logger.exception("deadline sweep failed")
         try:
-            await sweep_participation()
+            await sweep_participation(media_stores(settings)[0])
         except Exception:  # as with the deadline sweep: logged, and tried again next round
             logger.exception("participation sweep failed")
-        await asyncio.sleep(interval)
+        await asyncio.sleep(settings.sweep_interval_seconds)
 
 
 async def _sweep_media_forever(settings: Settings, stores) -> None:
@@ -139,16 +148,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     i18n.compile_catalogs()
     i18n.use_default_language(settings.default_language)
+    resolve("")  # hash the static files now, not inside the first request's event loop
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
         await db.migrate(settings)
         await db.start_pool()
+        complete_openapi(app.openapi_schema)  # before the first request reads it
         tasks, sender = [], None
         if settings.sweep_interval_seconds:
-            tasks.append(asyncio.create_task(_sweep_forever(settings.sweep_interval_seconds)))
+            tasks.append(asyncio.create_task(_sweep_forever(settings)))
             tasks.append(asyncio.create_task(_sweep_media_forever(settings, app.stores)))
         if settings.firebase_credentials:
+            # Imported only when push is configured: firebase-admin is 16 MB in every worker.
+            from notifications.fcm import FirebaseSender
+            from notifications.worker import run_forever
+
             sender = FirebaseSender(settings.firebase_credentials, settings.fcm_url)
             tasks.append(asyncio.create_task(run_forever(sender, settings.public_url)))
         try:
@@ -171,7 +186,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     attempts = AttemptCounter(stores["throttle"])  # one, so that its lock is shared
     app = Litestar(
         route_handlers=[
-            *platform_web.routers(settings.media_dir),
+            *platform_web.routers(settings.media_dir, photo_withheld),
             *accounts_web.routers,
             *reporting_web.routers,
             *casework_web.routers,
@@ -179,9 +194,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *participation_web.routers,
         ],
         lifespan=[lifespan],
+        before_request=refuse_out_of_range_path_ids,
         middleware=[
             DefineMiddleware(SecurityHeadersMiddleware, settings=settings),
             LanguageMiddleware(settings.default_language),
+            *abuse_limit_middleware(settings, DEVICE_COOKIE),
+            PublicCachingMiddleware,
             SessionConfig(store="sessions", max_age=12 * 3600, secure=https).middleware,
         ],
         stores=stores,
@@ -217,4 +235,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Five photos of up to 20 MB each, plus the form's text.
         request_max_body_size=MAX_PHOTOS * MAX_UPLOAD_BYTES + 1_000_000,
     )
+    # In front of Litestar's router, which would refuse a HEAD to every GET route.
+    app.asgi_handler = answer_head_as_get(app.asgi_handler)
     return app

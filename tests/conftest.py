@@ -112,7 +112,7 @@ def demo_snapshot(migrated_database):
 @pytest.fixture
 async def demo_data(database, demo_snapshot):
     """The demo, as `gandan seed-demo` leaves it, restored from the session's snapshot."""
-    from piccolo.columns import ForeignKey
+    from piccolo.columns import ForeignKey, Serial
     from piccolo.engine import engine_finder
 
     from app.platform.tables import Ward
@@ -128,7 +128,8 @@ async def demo_data(database, demo_snapshot):
         for row in rows:
             if any(row[name] is not None for name in own):
                 await table.update({name: row[name] for name in own}).where(table.id == row["id"])
-        if not database.is_sqlite and rows:  # explicit ids leave the sequence behind
+        # Explicit ids leave the sequence behind (tables with random ids have none).
+        if not database.is_sqlite and rows and isinstance(table._meta.primary_key, Serial):
             name = table._meta.tablename
             await engine_finder().run_ddl(
                 f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT MAX(id) FROM {name}))"
@@ -240,12 +241,16 @@ def live_server(categories, settings):
     """The real server (Granian) in a subprocess on a free port, on the test database."""
     port = _free_port()
     env = {**os.environ, "MAP_TILES_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png"}
+    # The server's log goes to a file: a pipe nobody reads fills after a few hundred access
+    # lines and then blocks the server mid-request.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gandan"), "serve", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Importing the app takes seconds, and ten times that when the machine is busy.
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
@@ -254,7 +259,13 @@ def live_server(categories, settings):
             time.sleep(0.2)
     else:
         process.kill()
-        pytest.fail(f"server did not start: {process.stdout.read().decode()[-2000:]}")
+        log.seek(0)
+        pytest.fail(f"server did not start: {log.read().decode()[-2000:]}")
     yield url
     process.terminate()
-    process.wait(timeout=10)
+    try:
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:  # a request still hanging: the failure is reported, the server ends
+            process.kill()
+        log.close()

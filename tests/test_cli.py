@@ -15,8 +15,8 @@ from app.platform.tables import Ward
 GANDAN = str(Path(sys.executable).parent / "gandan")
 
 
-COMMANDS = ["serve", "migrate", "import-units", "import-boundaries", "import-groups", "sweep",
-            "create-api-key", "seed-demo", "create-user", "backup"]  # fmt: skip
+COMMANDS = ["serve", "migrate", "import-units", "import-boundaries", "import-groups", "import-households",
+            "sweep", "create-api-key", "seed-demo", "create-user", "backup"]  # fmt: skip
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -99,3 +99,32 @@ async def test_import_groups_from_a_csv_file(database, tmp_path):
     path.write_text("ward_code,name\n99999,Tổ 1\n", encoding="utf-8")
     refused = subprocess.run(command, capture_output=True, text=True, env=os.environ)
     assert refused.returncode == 2 and "99999" in refused.stderr
+
+
+async def test_import_households_from_a_csv_file(database, tmp_path):
+    from app.platform.tables import Household, ResidentialGroup
+
+    groups = tmp_path / "to-dan-pho.csv"
+    groups.write_text("ward_code,name,kind,households\n11446,Tổ dân phố số 5,to_dan_pho,176\n",
+                      encoding="utf-8")  # fmt: skip
+    assert subprocess.run([GANDAN, "import-groups", str(groups)], env=os.environ).returncode == 0
+    path = tmp_path / "ho.csv"
+    lines = "".join(f"11446,Tổ dân phố số 5,Hộ số {n}\n" for n in range(1, 4))
+    path.write_text("ward_code,group,household\n" + lines, encoding="utf-8")
+    command = [GANDAN, "import-households", str(path)]
+    for _ in range(2):  # importing again adds nothing twice
+        done = subprocess.run(command, capture_output=True, text=True, env=os.environ)
+        assert done.returncode == 0, done.stderr
+        assert "Households imported: 3 in 1 residential groups." in done.stdout
+    labels = sorted(h["label"] for h in await Household.select(Household.label))
+    assert labels == ["Hộ số 1", "Hộ số 2", "Hộ số 3"]
+    # The group's household figure follows its register.
+    assert (await ResidentialGroup.select(ResidentialGroup.households).first())["households"] == 3
+    # Importing the groups file again does not overwrite the figure the register keeps, and says so.
+    again = subprocess.run([GANDAN, "import-groups", str(groups)], capture_output=True, text=True,
+                           env=os.environ)  # fmt: skip
+    assert again.returncode == 0 and "1 of them have a household register" in again.stdout
+    assert (await ResidentialGroup.select(ResidentialGroup.households).first())["households"] == 3
+    path.write_text("ward_code,group,household\n11446,Tổ không có,Hộ 1\n", encoding="utf-8")
+    refused = subprocess.run(command, capture_output=True, text=True, env=os.environ)
+    assert refused.returncode == 2 and "Tổ không có" in refused.stderr

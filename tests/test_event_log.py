@@ -4,6 +4,7 @@ the report row is what its events make of it — for the demo data and for rando
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,10 +14,12 @@ from hypothesis import strategies as st
 from app.accounts.rules import load_actor
 from app.casework.steps import CaseError, Refused, Step, perform
 from app.casework.sweep import sweep
+from app.participation.moderation import flag_report
 from app.platform import i18n
 from app.platform.photos import MediaStore, process_photo
 from app.platform.tables import (
     DeadlineMark,
+    Flag,
     Follow,
     InboxNotification,
     Outbox,
@@ -28,6 +31,7 @@ from app.platform.tables import (
     Ward,
 )
 from app.reporting.feedback import FeedbackError, answer
+from app.reporting.moderation import public_description, withheld_photos
 from app.reporting.projection import Projection, project
 from app.reporting.reports import rebuilt
 from app.reporting.submission import support
@@ -165,15 +169,21 @@ async def test_slips_and_escalations_are_written_in_the_default_language(fixed_c
 STAFF = ["canbo.phulien", "lanhdao.phulien", "canbo.kienan", "giamsat.haiphong", "thanhtra.phulien",
          "clerk.phulien", "admin"]  # fmt: skip
 STEPS = ["accept", "start", "resolve", "reply", "note", "reject", "reopen", "transfer", "mark_duplicate",
-         "escalate", "assign", "take", "supervise"]  # fmt: skip
+         "escalate", "assign", "take", "supervise",
+         "redact", "restore_text", "hide_photo", "restore_photo"]  # fmt: skip
+# Each report carries two photos (stand-in digests: moderation reads only the rows); residents
+# flag the description or a photo, and two flags withhold it.
+PHOTOS = ["a" * 64, "b" * 64]
+ORIGINAL = "Ổ gà trước cổng trường"
+FLAGS_TO_HIDE = 2
 # Those who may do most are drawn more often, and most steps come with their texts, so that
 # the runs reach every status rather than mostly collecting refusals.
 ACTING = STAFF + ["lanhdao.phulien", "lanhdao.phulien", "admin", "canbo.phulien"]
 staff_move = st.tuples(st.just("staff"), st.sampled_from(ACTING), st.sampled_from(STEPS), st.integers(0, 1),
                        st.sampled_from(STAFF), st.sampled_from([PHU_LIEN, KIEN_AN]),
                        st.sampled_from([True] * 9 + [False]))  # fmt: skip
-resident_move = st.tuples(st.sampled_from(["support", "answer"]), st.integers(0, 2), st.integers(0, 1),
-                          st.booleans())  # fmt: skip
+resident_move = st.tuples(st.sampled_from(["support", "answer", "flag"]), st.integers(0, 2),
+                          st.integers(0, 1), st.booleans())  # fmt: skip
 sweep_move = st.tuples(st.just("sweep"), st.integers(1, 12))
 moves = st.lists(st.one_of(staff_move, staff_move, staff_move, staff_move, resident_move, sweep_move),
                  min_size=12, max_size=30)
@@ -224,6 +234,22 @@ async def check_invariants(before: dict[int, dict], after: dict[int, dict], move
                 StaffRole.role.is_in(["officer", "ward_lead"]),
             )  # fmt: skip
         assert project(now["events"]) == Projection.of_row(now)
+        # The original description never enters the log, so no timeline can show it; while
+        # withheld or redacted, the public reads something else.
+        for event in now["events"]:
+            assert ORIGINAL not in json.dumps(event["data"], ensure_ascii=False) + event["public_text"]
+        if now["description_state"] in ("pending", "redacted"):
+            assert public_description(now) != ORIGINAL
+        else:
+            assert public_description(now) == ORIGINAL
+        # A photo is withheld only by a moderator or after enough different people flagged it.
+        for digest in withheld_photos(now):
+            photo = await Photo.select(Photo.id).where(
+                Photo.report == report_id, Photo.digest == digest).first()  # fmt: skip
+            hidden_by_staff = any(e["kind"] == "photo_hidden" and e["data"]["photo"] == digest
+                                  for e in now["events"])  # fmt: skip
+            flags = await Flag.count().where(Flag.target_kind == "photo", Flag.target_id == photo["id"])
+            assert hidden_by_staff or flags >= FLAGS_TO_HIDE
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -234,13 +260,26 @@ async def test_random_workflows_keep_the_invariants(fixed_clock, accounts, moves
     residents = [await resident(f"r{n}-{i}") for i in range(3)]
     reports = [await new_report(reporter=residents[0]), await new_report(reporter=residents[1])]
     ids = [r["id"] for r in reports]
+    await with_photos(ids)
     try:
         await run(moves, actors, accounts, residents, reports, fixed_clock)
     finally:  # the sweep looks at every report: leave none behind for the next example
         await forget(ids)
 
 
+async def with_photos(ids: list[int]) -> None:
+    """The stand-in PHOTOS on each report, for the moves that moderate or flag a photo."""
+    for report_id in ids:
+        await Photo.insert(*[Photo(report=report_id, digest=d, width=640, height=480, position=i)
+                             for i, d in enumerate(PHOTOS)])  # fmt: skip
+
+
 async def forget(ids: list[int]) -> None:
+    photo_ids = [p["id"] for p in await Photo.select(Photo.id).where(Photo.report.is_in(ids))]
+    await Flag.delete().where(
+        ((Flag.target_kind == "report") & Flag.target_id.is_in(ids))
+        | ((Flag.target_kind == "photo") & Flag.target_id.is_in(photo_ids or [0]))
+    )
     for table in (Photo, ReportEvent, Follow, Support, DeadlineMark, Outbox, InboxNotification):
         await table.delete().where(table.report.is_in(ids))
     await Report.update({Report.duplicate_of: None}).where(Report.id.is_in(ids))
@@ -259,11 +298,15 @@ async def run(moves, actors, accounts, residents, reports, fixed_clock) -> None:
             try:
                 await perform(actors[who], ids[which], Step(
                     step, public_text=text, internal_note=text, target_ward_code=ward,
-                    duplicate_code=reports[1 - which]["code"], assignee_id=accounts[assignee]))  # fmt: skip
+                    duplicate_code=reports[1 - which]["code"], assignee_id=accounts[assignee],
+                    redacted_text="Ổ gà [đã ẩn]" if with_text else "", photo=PHOTOS[which]))  # fmt: skip
             except (Refused, CaseError):
                 done = False
         elif move[0] == "support":
             done = await support(residents[move[1]], ids[move[2]])
+        elif move[0] == "flag":
+            photo = PHOTOS[move[1] % 2] if move[3] else ""
+            done = await flag_report(ids[move[2]], residents[move[1]], "personal", FLAGS_TO_HIDE, photo=photo)
         elif move[0] == "answer":
             row = await Report.select().where(Report.id == ids[move[2]]).first()
             try:

@@ -100,14 +100,62 @@ async def test_no_open_data_surface_carries_personal_data(demo):
                      "/api/v1/inspection-requests?ward=11446",
                      *[f"/proposals/{i}" for i in proposal_ids],
                      *[f"/api/v1/proposals/{i}" for i in proposal_ids],
+                     *[f"/api/v1/proposals/{i}/comments" for i in proposal_ids],
                      *[f"/api/v1/inspection-requests/{i}" for i in request_ids]]  # fmt: skip
     paths += participation
+    from app.participation.survey import answered_periods
+    from app.platform.tables import SurveyAnswer, Ward
+
+    # The satisfaction survey: its comments are for the ward's staff, never on a public surface.
+    ward_id = (await Ward.select(Ward.id).where(Ward.code == "11446").first())["id"]
+    periods = [p.key for p, _ in await answered_periods(ward_id)]
+    survey_comments = {r["comment"] for r in await SurveyAnswer.select(SurveyAnswer.comment)} - {""}
+    assert len(periods) >= 2 and survey_comments
+    survey_paths = ["/wards/11446/survey", "/api/v1/wards/11446/survey",
+                    *[f"/wards/11446/survey?period={k}" for k in periods],
+                    *[f"/api/v1/wards/11446/survey?period={k}" for k in periods]]  # fmt: skip
+    paths += survey_paths
+    for path in [*survey_paths, "/wards/11446", "/wards/11446/participation", "/provinces/31"]:
+        text = (await demo.get(path)).text
+        assert not any(comment in text for comment in survey_comments), path
     proposer_rows = await Proposal.select(Proposal.proposer.display_name)
     proposers = {p["proposer.display_name"] for p in proposer_rows} - {""}
     assert proposers
+    # Residents discussed a proposal; the comment three of them flagged awaits the moderator.
+    assert await Comment.count().where(Comment.target_kind == "proposal") == 3
     for path in participation:
         text = (await demo.get(path)).text
         assert not any(name in text for name in proposers), path
+        assert "sim số đẹp" not in text, path
+
+    # What the ward lead redacted from a description and the photo they hid (demo data).
+    from app.reporting.moderation import withheld_photos
+
+    moderated = await Report.select().where(Report.idempotency_key == "demo-moderation-11446").first()
+    assert moderated["description_state"] == "redacted"
+    removed = ["15C-123.45", "0987654321", "anh Tuấn"]
+    hidden = sorted(withheld_photos(moderated))
+    assert len(hidden) == 1
+    assert (await demo.get(f"/media/{hidden[0][:2]}/{hidden[0]}.jpg")).status_code == 410
+    assert (await demo.get(f"/media/{hidden[0][:2]}/{hidden[0]}.thumb.jpg")).status_code == 410
+
+    from app.platform.tables import BallotCode, Household, HouseholdDecision
+
+    # Household decisions: no household, code (or its hash) or voter on any public surface.
+    decision_ids = [d["id"] for d in await HouseholdDecision.select(HouseholdDecision.id)]
+    assert len(decision_ids) >= 2
+    voting = ["/api/v1/decisions?ward=11446", "/vote", *[f"/decisions/{i}" for i in decision_ids],
+              *[f"/api/v1/decisions/{i}" for i in decision_ids]]  # fmt: skip
+    paths += voting
+    hashes = [c["code_hash"] for c in await BallotCode.select(BallotCode.code_hash) if c["code_hash"]]
+    labels = {h["label"] for h in await Household.select(Household.label)}
+    assert hashes and labels
+    for path in voting:
+        response = await demo.get(path)
+        assert response.status_code == 200, path
+        text = response.text
+        assert not any(h in text for h in hashes), path
+        assert not any(re.search(rf"\b{re.escape(label)}\b", text) for label in labels), path
 
     device_ids = [p["device_identity"] for p in await Person.select(Person.device_identity)
                   .where(Person.device_identity.is_not_null())]  # fmt: skip
@@ -121,3 +169,5 @@ async def test_no_open_data_surface_carries_personal_data(demo):
             if name in reporter_names:
                 assert name not in text, path
         assert not any(device in text for device in device_ids), path
+        assert not any(part in text for part in removed[::2]) and removed[1] not in digits, path
+        assert hidden[0] not in text, path

@@ -15,6 +15,7 @@ from app.accounts.policy import (
     Place,
     Role,
     allows,
+    allows_for_groups,
     may_be_assigned,
     roles_with,
     visible_scope,
@@ -78,18 +79,21 @@ OWN, OTHER_WARD_SAME_PROVINCE, OTHER_PROVINCE = Place(1, 10), Place(2, 10), Plac
 COLUMNS = ("view", "view_contact", "work", "take", "assign", "reject", "transfer", "mark_duplicate",
            "escalate", "reopen", "supervise", "publish", "sign_apology", "file_assisted",
            "manage_accounts", "manage_keys", "consult", "moderate", "verify_resident", "answer_proposal",
-           "track_proposal", "request_explanation", "answer_inspection", "publish_supervision")  # fmt: skip
+           "track_proposal", "request_explanation", "answer_inspection", "publish_supervision",
+           "keep_households", "run_decision", "cast_for_household", "run_survey",
+           "read_survey_comments", "set_proposal_rules")  # fmt: skip
 EXPECTED_GRANTS = {
     # view, contact, work, take, assign, reject, transfer, duplicate, escalate, reopen, supervise, publish,
     # sign, file, accounts, keys, consult, moderate, verify resident, answer proposal, track proposal,
-    # request explanation, answer inspection, publish supervision report
-    #                      vw ct wk tk as rj tr du es ro su pb sg fl ac ky cn md vr ap tp re ai ps
-    "officer":             "Y  Y  Y  Y  .  .  Y  Y  .  Y  .  .  .  Y  .  .  .  .  .  .  Y  .  .  .",
-    "ward_lead":           "Y  Y  Y  Y  Y  Y  Y  Y  Y  Y  .  Y  Y  Y  .  .  Y  Y  Y  Y  Y  .  Y  .",
-    "clerk":               "Y  .  .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .  Y  .  .  .  .  .",
-    "inspector":           "Y  .  .  .  .  .  .  .  .  .  Y  .  .  .  .  .  .  .  .  .  .  Y  .  Y",
-    "province_supervisor": "Y  Y  Y  .  Y  .  Y  .  .  Y  .  .  .  .  Y  .  .  .  .  .  .  .  .  .",
-    "group_head":          ".  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  .  Y  .  .  .  .  .",
+    # request explanation, answer inspection, publish supervision report, keep households, run a
+    # household decision, cast a ballot for a household at the counter, run survey, read survey comments,
+    # set proposal rules
+    "officer":             "Y Y Y Y . . Y Y . Y . . . Y . . . . . . Y . . . . . . . Y .",
+    "ward_lead":           "Y Y Y Y Y Y Y Y Y Y . Y Y Y . . Y Y Y Y Y . Y . Y Y Y Y Y Y",
+    "clerk":               "Y . . . . . . . . . . . . Y . . . . Y . . . . . . . Y . . .",
+    "inspector":           "Y . . . . . . . . . Y . . . . . . . . . . Y . Y . . . . . .",
+    "province_supervisor": "Y Y Y . Y . Y . . Y . . . . Y . . . . . . . . . . . . . . .",
+    "group_head":          ". . . . . . . . . . . . . . . . . . Y . . . . . Y Y . . . .",
 }  # fmt: skip
 
 
@@ -111,6 +115,29 @@ def test_policy_against_the_hand_written_table(role, act):
     # A supervisor's remit is the whole province; every other role's is its one ward.
     assert allows(actor, Act(act), OTHER_WARD_SAME_PROVINCE) == (granted and role == "province_supervisor")
     assert not allows(actor, Act(act), OTHER_PROVINCE)
+
+
+# A group head's household register and decisions reach only the groups they head (5 and 6 of
+# ward 1 here); ward-wide roles reach every group of their ward. (actor role, groups) → allowed.
+GROUP_SCOPE = {
+    ("group_head", frozenset({5})): True,
+    ("group_head", frozenset({5, 6})): True,
+    ("group_head", frozenset({5, 7})): False,
+    ("group_head", frozenset({7})): False,
+    ("group_head", frozenset()): False,
+    ("ward_lead", frozenset({7})): True,
+    ("ward_lead", frozenset()): True,
+    ("officer", frozenset({5})): False,
+}
+
+
+@pytest.mark.parametrize(("role", "groups"), list(GROUP_SCOPE))
+def test_group_heads_run_decisions_only_for_the_groups_they_head(role, groups):
+    actor = actor_with(Role(role))
+    expected = GROUP_SCOPE[(role, groups)]
+    for act in (Act.RUN_DECISION, Act.KEEP_HOUSEHOLDS):
+        assert allows_for_groups(actor, act, OWN, groups, frozenset({5, 6})) == expected
+        assert not allows_for_groups(actor, act, OTHER_WARD_SAME_PROVINCE, groups, frozenset({5, 6}))
 
 
 def test_admin_may_do_everything_everywhere_and_sees_everything():

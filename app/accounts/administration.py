@@ -65,6 +65,7 @@ AUDIT_ACTIONS = {
     "account_reactivated": N_("Account reactivated"),
     "key_issued": N_("Partner key issued"),
     "key_revoked": N_("Partner key revoked"),
+    "proposal_rules_changed": N_("Ward's proposal rules changed"),
 }
 
 
@@ -254,6 +255,12 @@ async def _record(actor: Actor, action: str, target: str, *, person_id: int | No
         actor=actor.person_id, action=action, target=target[:200], person=person_id,
         province=province_id, details=details or {}, created_at=clock.now(),
     ))  # fmt: skip
+
+
+async def record_ward_setting(actor: Actor, action: str, ward: str, province_id: int, details: dict) -> None:
+    """The audit entry for a change to a ward's settings made by another capability (the
+    proposal rules): read by the province's supervisors with their accounts' entries."""
+    await _record(actor, action, ward, province_id=province_id, details=details)
 
 
 async def _keep_an_admin(leaving: int) -> None:

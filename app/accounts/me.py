@@ -7,14 +7,14 @@ from typing import Literal
 
 from litestar import Request, Response, delete, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
 from msgspec import Struct
 
 from app.accounts import devices
-from app.accounts.residents import device_cookie, device_person_id, ensure_device_person
+from app.accounts.residents import device_cookie, device_person_id, ensure_device_person, unless_stored
 from app.accounts.restore import RestoreError, redeem_restore_link, send_restore_link
 from app.accounts.rules import is_active
 from app.platform.i18n import current_language
@@ -110,11 +110,27 @@ async def me_preferences(request: Request) -> Redirect:
 class DeviceRegistration(Struct):
     fid: str
     platform: Literal["web", "android", "ios"] = "web"
+    # Given back by the first registration of this fid; needed to register it again for
+    # another resident (the same installation, signed in as someone else).
+    installation_secret: str | None = None
+
+
+class RegisteredDevice(Struct):
+    fid: str
+    platform: str
+    installation_secret: str | None = None  # only when issued: keep it with the fid
+
+
+class DeviceTakenError(HTTPException):
+    status_code = HTTP_409_CONFLICT
 
 
 @post("/api/v1/devices", tags=["api"], summary="Register this device's Firebase installation id for push",
-      status_code=HTTP_201_CREATED)  # fmt: skip
-async def register_device(request: Request, data: JSONBody[DeviceRegistration]) -> Response:
+      status_code=HTTP_201_CREATED, raises=[DeviceTakenError],
+      description="The first registration of a fid returns an `installation_secret`: the client keeps "
+                  "it, and shows it to register the same fid for another resident. Without it, a fid "
+                  "registered by someone else is refused with 409.")  # fmt: skip
+async def register_device(request: Request, data: JSONBody[DeviceRegistration]) -> Response[RegisteredDevice]:
     fid = data.fid.strip()
     if not 8 <= len(fid) <= 255:
         raise ValidationException(_("fid must be the Firebase installation id (8 to 255 characters)."))
@@ -122,8 +138,15 @@ async def register_device(request: Request, data: JSONBody[DeviceRegistration]) 
     cookies = []
     if person is None:
         person, cookies = await ensure_device_person(request)
-    await devices.register(person, fid, data.platform)
-    return Response({"fid": fid, "platform": data.platform}, status_code=HTTP_201_CREATED, cookies=cookies)
+    try:
+        issued = await devices.register(person, fid, data.platform, data.installation_secret)
+    except devices.DeviceTaken:
+        await unless_stored(person, cookies, stored=False)
+        raise DeviceTakenError(detail=_(
+            "This device is registered to someone else. Register it again from the same "
+            "installation, with its installation_secret.")) from None  # fmt: skip
+    return Response(RegisteredDevice(fid, data.platform, issued), status_code=HTTP_201_CREATED,
+                    cookies=cookies)  # fmt: skip
 
 
 @delete("/api/v1/devices/{fid:str}", tags=["api"], summary="Stop pushes to this device",

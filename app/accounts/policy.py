@@ -46,22 +46,30 @@ class Act(StrEnum):
     REQUEST_EXPLANATION = "request_explanation"  # the inspection board asks the ward to explain
     ANSWER_INSPECTION = "answer_inspection"  # the ward lead's public answer to such a request
     PUBLISH_SUPERVISION = "publish_supervision"  # the inspection board's yearly report
+    KEEP_HOUSEHOLDS = "keep_households"  # the household register of residential groups
+    RUN_DECISION = "run_decision"  # open a household decision, print its sheets, record a meeting, close
+    CAST_FOR_HOUSEHOLD = "cast_for_household"  # at the counter, for a household that brings its sheet
+    RUN_SURVEY = "run_survey"  # the satisfaction survey's poster and period length
+    READ_SURVEY_COMMENTS = "read_survey_comments"  # the survey's comments: ward staff only, never public
+    SET_PROPOSAL_RULES = "set_proposal_rules"  # the ward's support threshold, period and answer deadline
 
 
 _OFFICER = {Act.VIEW, Act.VIEW_CONTACT, Act.WORK, Act.TAKE, Act.TRANSFER, Act.MARK_DUPLICATE,
-            Act.REOPEN, Act.FILE_ASSISTED, Act.TRACK_PROPOSAL}  # fmt: skip
+            Act.REOPEN, Act.FILE_ASSISTED, Act.TRACK_PROPOSAL, Act.READ_SURVEY_COMMENTS}  # fmt: skip
 GRANTS: dict[Role, frozenset[Act]] = {
     Role.OFFICER: frozenset(_OFFICER),
     Role.WARD_LEAD: frozenset(
         _OFFICER | {Act.ASSIGN, Act.REJECT, Act.ESCALATE, Act.PUBLISH, Act.SIGN_APOLOGY, Act.CONSULT,
-                    Act.MODERATE, Act.VERIFY_RESIDENT, Act.ANSWER_PROPOSAL, Act.ANSWER_INSPECTION}
+                    Act.MODERATE, Act.VERIFY_RESIDENT, Act.ANSWER_PROPOSAL, Act.ANSWER_INSPECTION,
+                    Act.KEEP_HOUSEHOLDS, Act.RUN_DECISION, Act.CAST_FOR_HOUSEHOLD, Act.RUN_SURVEY,
+                    Act.SET_PROPOSAL_RULES}
     ),  # fmt: skip
-    Role.CLERK: frozenset({Act.VIEW, Act.FILE_ASSISTED, Act.VERIFY_RESIDENT}),
+    Role.CLERK: frozenset({Act.VIEW, Act.FILE_ASSISTED, Act.VERIFY_RESIDENT, Act.CAST_FOR_HOUSEHOLD}),
     Role.INSPECTOR: frozenset({Act.VIEW, Act.SUPERVISE, Act.REQUEST_EXPLANATION, Act.PUBLISH_SUPERVISION}),
     Role.PROVINCE_SUPERVISOR: frozenset(
         {Act.VIEW, Act.VIEW_CONTACT, Act.WORK, Act.ASSIGN, Act.TRANSFER, Act.REOPEN, Act.MANAGE_ACCOUNTS}
     ),  # fmt: skip
-    Role.GROUP_HEAD: frozenset({Act.VERIFY_RESIDENT}),
+    Role.GROUP_HEAD: frozenset({Act.VERIFY_RESIDENT, Act.KEEP_HOUSEHOLDS, Act.RUN_DECISION}),
 }
 WARD_ROLES = frozenset({Role.OFFICER, Role.WARD_LEAD, Role.CLERK, Role.INSPECTOR, Role.GROUP_HEAD})
 
@@ -104,6 +112,22 @@ def allows(actor: Actor, act: Act, place: Place) -> bool:
     if actor.is_admin:
         return True
     return any(act in GRANTS[g.role] and _covers(g, place) for g in actor.grants)
+
+
+# Roles whose ward grant reaches only the residential groups the person heads (group_heads).
+GROUP_SCOPED_ROLES = frozenset({Role.GROUP_HEAD})
+
+
+def allows_for_groups(actor: Actor, act: Act, place: Place, groups: frozenset[int],
+                      headed: frozenset[int]) -> bool:  # fmt: skip
+    """Whether the actor may do `act` for these residential groups of the ward at `place`: a
+    ward-wide role there, or a group head who heads every one of them (`headed`: the groups
+    the actor heads). No group at all is a matter for the whole ward, not for a group head."""
+    if actor.is_admin:
+        return True
+    return any(act in GRANTS[g.role] and _covers(g, place)
+               and (g.role not in GROUP_SCOPED_ROLES or (groups and groups <= headed))
+               for g in actor.grants)  # fmt: skip
 
 
 def may_anywhere(actor: Actor, act: Act) -> bool:

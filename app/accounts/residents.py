@@ -7,7 +7,7 @@ import secrets
 from litestar import Request
 from litestar.datastructures import Cookie
 
-from app.accounts.devices import new_device_person, person_of_device
+from app.accounts.devices import forget_device_person, new_device_person, person_of_device
 from app.platform.i18n import current_language
 
 DEVICE_COOKIE = "gd_device"
@@ -30,6 +30,16 @@ async def ensure_device_person(request: Request) -> tuple[int, list[Cookie]]:
     token = secrets.token_urlsafe(32)
     # The language the middleware chose for this request: one of ours, never the raw ?lang=.
     return await new_device_person(token, current_language.get()), [device_cookie(request, token)]
+
+
+async def unless_stored(person_id: int, cookies: list[Cookie], stored: bool) -> list[Cookie]:
+    """The cookies to send after an act: when the resident was made for this request
+    (`cookies` carries their new device cookie) and the act stored nothing, the resident is
+    removed again and no cookie is sent."""
+    if cookies and not stored:
+        await forget_device_person(person_id)
+        return []
+    return cookies
 
 
 def device_cookie(request: Request, token: str) -> Cookie:

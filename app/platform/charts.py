@@ -77,3 +77,27 @@ def choice_bars(options: list[tuple[str, int, int]], labels: tuple[str, str], ti
         parts.append(f'<text x="{x + 6:.1f}" y="{y + 19}" font-size="12">{first + second}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def count_bars(rows: list[tuple[str, int]], title: str) -> str:
+    """One horizontal bar per answer with its count, sized for a phone's width; a table beside
+    it carries the numbers."""
+    width, row, label_width, top = 360, 30, 150, 4
+    peak = max([count for _, count in rows] + [1])
+    scale = (width - label_width - 40) / peak
+    height = top + row * len(rows) + 4
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" class="chart">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, (label, count) in enumerate(rows):
+        y, w = top + i * row, count * scale
+        short = label if len(label) <= 22 else label[:21] + "…"
+        parts += [
+            f'<text x="0" y="{y + 17}" font-size="13"><title>{escape(label)}</title>{escape(short)}</text>',
+            f'<rect x="{label_width}" y="{y + 3}" width="{w:.1f}" height="20" fill="#1b6b3a"/>',
+            f'<text x="{label_width + w + 5:.1f}" y="{y + 18}" font-size="13">{count}</text>',
+        ]
+    parts.append("</svg>")
+    return "".join(parts)

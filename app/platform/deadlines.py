@@ -23,6 +23,7 @@ def _calendar(first_year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("VN", years=range(first_year, first_year + 3))
 
 
+@lru_cache(maxsize=4096)  # asked for every day of every case's service index: worth remembering
 def is_working_day(day: date) -> bool:
     return _calendar(day.year).is_working_day(day)
 

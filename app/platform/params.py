@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from litestar import Request
+from litestar.exceptions import ValidationException
 from litestar.params import PathParameter, QueryParameter
+
+from app.platform.i18n import gettext as _
 
 # PostgreSQL's `serial` ids are 32-bit; SQLite's are 64-bit. The smaller bound serves both.
 MAX_ID = 2**31 - 1
@@ -21,6 +25,8 @@ Offset = Annotated[int, QueryParameter(ge=0, le=MAX_ID)]
 # Finite numbers in range: inf and nan fail the bounds too.
 Latitude = Annotated[float, QueryParameter(ge=-90, le=90)]
 Longitude = Annotated[float, QueryParameter(ge=-180, le=180)]
+# A ward named in an address (`?ward=11446`): codes are five digits, absent means none.
+WardCode = Annotated[str | None, QueryParameter(min_length=1, max_length=10)]
 
 
 def parse_id(raw: object) -> int | None:
@@ -30,3 +36,14 @@ def parse_id(raw: object) -> int | None:
     except ValueError:
         return None
     return value if 1 <= value <= MAX_ID else None
+
+
+def refuse_out_of_range_path_ids(request: Request) -> None:
+    """Before every handler: a whole number in the path (`{id:int}`) past what an id column
+    holds is refused with a 400 here, for every route at once, instead of reaching the driver
+    (SQLite raises OverflowError, PostgreSQL refuses the argument) as a 500."""
+    for name, value in request.path_params.items():
+        if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID:
+            raise ValidationException(
+                _("%(name)s is out of range: give a number up to %(max)d.") % {"name": name, "max": MAX_ID}
+            )

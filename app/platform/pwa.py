@@ -23,12 +23,21 @@ MANIFEST = {
     "display": "standalone",
     "background_color": "#faf7f2",
     "theme_color": "#b3261e",
-    "icons": [
-        {"src": "/static/icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any maskable"},
-        {"src": "/static/icon-512.png", "sizes": "512x512", "type": "image/png", "purpose": "any maskable"},
-    ],
     "shortcuts": [{"name": "Gửi phản ánh", "url": "/reports/new"}],
 }
+
+
+def manifest_document() -> dict:
+    """The web app manifest; its icons by their hashed names, like every other static file."""
+    return {
+        **MANIFEST,
+        "icons": [
+            {"src": asset(f"icon-{n}.png"), "sizes": f"{n}x{n}", "type": "image/png",
+             "purpose": "any maskable"}
+            for n in (192, 512)
+        ],
+    }
+
 
 # Static files the resident's pages need, cached on install so the app opens without signal.
 SHELL = [
@@ -41,7 +50,7 @@ SHELL = [
     "icon-192.png",
 ]
 # Modules that other modules import by their plain name (one module, one address).
-MODULES = ["js/outbox.js", "js/photos.js", "vendor/exifr-7.1.3/mini.esm.js"]
+MODULES = ["js/outbox.js", "js/photos.js", "js/places.js", "vendor/exifr-7.1.3/mini.esm.js"]
 FIREBASE_SDK = "/static/vendor/firebase-13.2.0"
 FIREBASE_IMPORTS = (
     f'import {{ initializeApp }} from "{FIREBASE_SDK}/firebase-app.js";\n'
@@ -52,7 +61,7 @@ ROBOTS = "User-agent: *\nDisallow: /staff/\nDisallow: /me/\nDisallow: /api/\n"
 
 @get("/manifest.webmanifest", include_in_schema=False)
 async def manifest() -> Response:
-    return Response(MANIFEST, media_type="application/manifest+json")
+    return Response(manifest_document(), media_type="application/manifest+json")
 
 
 def service_worker_script(firebase_web_config: dict | None) -> str:
@@ -67,6 +76,7 @@ def service_worker_script(firebase_web_config: dict | None) -> str:
         .replace('const VERSION = "dev";', f"const VERSION = {json.dumps(release())};")
         .replace("const SHELL = [];", f"const SHELL = {json.dumps(shell)};")
         .replace("const FIREBASE = null;", f"const FIREBASE = {json.dumps(public)};")
+        .replace('const ICON = "";', f"const ICON = {json.dumps(asset('icon-192.png'))};")
     )
 
 

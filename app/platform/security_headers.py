@@ -61,6 +61,15 @@ API_DOCS_POLICY = "; ".join([
 ])  # fmt: skip
 
 
+def is_personal(scope: Scope) -> bool:
+    """Whether the response may show a person's own data: no cache may keep it."""
+    path = scope["path"]
+    cookie = b"".join(v for k, v in scope["headers"] if k == b"cookie")
+    return path.startswith(PERSONAL_PREFIXES) or (
+        not path.startswith(("/static/", "/media/")) and any(c in cookie for c in PERSONAL_COOKIES)
+    )
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -78,10 +87,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        cookie = b"".join(v for k, v in scope["headers"] if k == b"cookie")
-        personal = path.startswith(PERSONAL_PREFIXES) or (
-            not path.startswith(("/static/", "/media/")) and any(c in cookie for c in PERSONAL_COOKIES)
-        )
+        personal = is_personal(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -28,6 +28,27 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class RateLimit:
+    per_device: int  # 0: no per-device limit
+    per_address: int  # 0: no per-address limit
+    unit: str  # second, minute, hour or day
+
+
+# Generous per address: a whole village or a mobile carrier's NAT may share one address.
+DEFAULT_RATE_LIMITS = {
+    "reports": RateLimit(10, 60, "hour"),
+    "supports": RateLimit(60, 300, "hour"),
+    "comments": RateLimit(30, 200, "hour"),
+    "flags": RateLimit(30, 200, "hour"),
+    "proposal_supports": RateLimit(60, 300, "hour"),
+    "devices": RateLimit(10, 100, "hour"),
+    "proposals": RateLimit(5, 30, "hour"),
+    "votes": RateLimit(0, 200, "hour"),  # by network only: see abuse_limits.ADDRESS_ONLY
+}
+RATE_UNITS = ("second", "minute", "hour", "day")
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     var_dir: Path
@@ -53,6 +74,13 @@ class Settings:
     smtp_from: str = "Gần Dân <no-reply@localhost>"
     smtp_starttls: bool = True
     flags_to_hide: int = 3  # a comment flagged by this many people is hidden until moderated
+    survey_period_months: int = 6  # the satisfaction survey's period, unless a ward sets its own
+    # Abuse limits: per action, how many writes one device and one network address may make
+    # per period (RATE_LIMIT_<ACTION>, e.g. "10,60/hour"). See app/platform/abuse_limits.py.
+    rate_limits: tuple[tuple[str, RateLimit], ...] = tuple(DEFAULT_RATE_LIMITS.items())
+
+    def rate_limit(self, action: str) -> RateLimit | None:
+        return dict(self.rate_limits).get(action)
 
     def link(self, path: str) -> str:
         """An absolute address on this site, from PUBLIC_URL: never from the request's Host
@@ -67,6 +95,29 @@ class Settings:
     def sqlite_path(self) -> Path:
         """The database file of a ``sqlite:///path`` URL (three slashes: relative, four: absolute)."""
         return Path(urlsplit(self.database_url).path[1:])
+
+
+
+
+def _rate_limits(env: dict[str, str]) -> tuple[tuple[str, RateLimit], ...]:
+    limits = []
+    for action, default in DEFAULT_RATE_LIMITS.items():
+        variable = f"RATE_LIMIT_{action.upper()}"
+        raw = env.get(variable, "").strip().lower()
+        if not raw:
+            limits.append((action, default))
+            continue
+        counts, _, unit = raw.partition("/")
+        device, _, address = counts.partition(",")
+        try:
+            limit = RateLimit(int(device), int(address), unit.strip())
+        except ValueError:
+            limit = None
+        if limit is None or limit.unit not in RATE_UNITS or min(limit.per_device, limit.per_address) < 0:
+            raise SettingsError(variable, "must be PER_DEVICE,PER_ADDRESS/UNIT (second, minute, hour "
+                                          "or day), e.g. 10,60/hour; 0 turns one of them off")  # fmt: skip
+        limits.append((action, limit))
+    return tuple(limits)
 
 
 def _database_url(env: dict[str, str], var_dir: Path) -> str:
@@ -167,6 +218,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
 
     sweep_interval = _whole_number(env, "SWEEP_INTERVAL_SECONDS", 300, 0, 86_400, "seconds (0: off)")
     flags_to_hide = _whole_number(env, "FLAGS_TO_HIDE", 3, 1, 1000, "flags")
+    survey_months = _whole_number(env, "SURVEY_PERIOD_MONTHS", 6, 1, 12, "months")
+    if 12 % survey_months:
+        raise SettingsError("SURVEY_PERIOD_MONTHS", "must be 1, 2, 3, 4, 6 or 12 months")
 
     fcm_url = env.get("FCM_URL", "").strip() or Settings.fcm_url
     if urlsplit(fcm_url).scheme not in ("http", "https"):
@@ -200,6 +254,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise SettingsError("SMTP_FROM", "must be an e-mail address, e.g. Gần Dân <no-reply@gandan.vn>")
 
     return Settings(
+        rate_limits=_rate_limits(env),
         trusted_proxies=proxies,
         smtp_host=env.get("SMTP_HOST", "").strip() or None,
         smtp_port=smtp_port,
@@ -214,6 +269,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         in ("1", "true", "yes"),
         sweep_interval_seconds=sweep_interval,
         flags_to_hide=flags_to_hide,
+        survey_period_months=survey_months,
         duplicate_radius_m=radius,
         originals_dir=originals_dir,
         map_tiles_url=tiles,

@@ -27,10 +27,13 @@ def make_stores(settings: Settings) -> dict[str, Store]:
         root = RedisStore.with_client(url=settings.redis_url, namespace="gandan")
         return {"sessions": root.with_namespace("sessions"), "throttle": root.with_namespace("throttle"),
                 "restore_links": root.with_namespace("restore_links"),
-                "photo_drafts": root.with_namespace("photo_drafts")}  # fmt: skip
+                "photo_drafts": root.with_namespace("photo_drafts"),
+                "rate_limits": root.with_namespace("rate_limits")}  # fmt: skip
     return {
         "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),
         "throttle": MemoryStore(),
+        # Abuse limits count per process without Redis: a bound per worker is still a bound.
+        "rate_limits": MemoryStore(),
         # Links e-mailed to residents, valid a day: on disk, so every worker can redeem them.
         "restore_links": FileStore(settings.var_dir / "restore_links", create_directories=True),
         # Photos of a refused form, kept two hours so they need not be chosen again.

@@ -6,7 +6,9 @@ migrations (see the `*_unique` indexes there) and named in comments here.
 
 from piccolo.columns import (
     JSON,
+    UUID,
     Boolean,
+    Date,
     DoublePrecision,
     ForeignKey,
     Integer,
@@ -123,6 +125,11 @@ class Report(Table, tablename="reports"):
     acknowledged_at = Timestamptz(null=True, default=None)
     resolved_at = Timestamptz(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
+    # Report moderation (projected from text_* and photo_* events, see reporting/projection.py):
+    # what the public may read of the description, and which photos are withheld.
+    description_state = Varchar(length=10, default="visible")  # visible | pending | redacted | restored
+    redacted_description = Text(default="")  # shown instead of the description while redacted
+    photo_moderation = Text(default="")  # "digest:pending|hidden|restored ..." for moderated photos
 
 
 class ReportEvent(Table, tablename="report_events"):
@@ -170,6 +177,9 @@ class Device(Table, tablename="devices"):
     platform = Varchar(length=10)  # web | android | ios
     created_at = Timestamptz(default=TimestamptzNow())
     last_seen_at = Timestamptz(default=TimestamptzNow())
+    # Abuse limits: SHA-256 of the installation secret given at first registration; the fid
+    # moves to another resident only when the same secret is shown (devices.register).
+    secret_hash = Varchar(length=64, null=True, default="")
 
 
 class Outbox(Table, tablename="outbox"):
@@ -229,6 +239,9 @@ class Support(Table, tablename="supports"):
     person = ForeignKey(Person, on_delete=OnDelete.cascade, index=True)
     report = ForeignKey(Report, on_delete=OnDelete.cascade, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    # Abuse limits: a keyed hash of the supporter's network (abuse_limits.network_fingerprint),
+    # so the public count says how many networks the supports came from.
+    network = Varchar(length=24, null=True, default="")
 
 
 class DeadlineMark(Table, tablename="deadline_marks"):
@@ -425,10 +438,10 @@ class Flag(Table, tablename="flags"):
     """Someone flagged a comment or a report as spam, offensive or off-topic. One per
     (target_kind, target_id, person): flags_unique."""
 
-    target_kind = Varchar(length=20, index=True)  # comment | report
+    target_kind = Varchar(length=20, index=True)  # comment | report (its description) | photo (a report's)
     target_id = Integer(index=True)
     person = ForeignKey(Person, on_delete=OnDelete.cascade)
-    reason = Varchar(length=12)  # spam | offensive | off_topic
+    reason = Varchar(length=12)  # spam | offensive | off_topic | personal
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -549,3 +562,154 @@ class SupervisionAttachment(Table, tablename="supervision_attachments"):
     digest = Varchar(length=64)
     size = Integer()
     position = SmallInt(default=0)
+
+
+# Household decisions (bàn và quyết định, Law 10/2022 Art. 15): the household register of each
+# residential group, the decisions its households take by secret ballot, the single-use codes
+# on the printed ballot sheets and the ballots. What the database can and cannot tell about a
+# household's choice is stated in docs/ballot-secrecy.md.
+
+
+class Household(Table, tablename="households"):
+    """A household of a residential group, by the label the ward gives it ("Hộ số 17"): no
+    name, no ID number. Unique per (group, label). A household that left stays, inactive, so
+    the decisions it had a say in keep their electorate."""
+
+    group = ForeignKey(ResidentialGroup, on_delete=OnDelete.cascade, index=True)
+    label = Varchar(length=60)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class GroupHead(Table, tablename="group_heads"):
+    """Which staff account heads a residential group (tổ trưởng, trưởng thôn): a group head
+    keeps the register and runs the decisions of the groups they head, and no others."""
+
+    group = ForeignKey(ResidentialGroup, on_delete=OnDelete.cascade, unique=True)
+    person = ForeignKey(Person, on_delete=OnDelete.cascade, index=True)
+
+
+class HouseholdDecision(Table, tablename="household_decisions"):
+    """A matter the households of one or more residential groups decide: by secret ballot
+    with printed single-use codes, or at a community meeting whose tallies are recorded."""
+
+    ward = ForeignKey(Ward, on_delete=OnDelete.restrict, index=True)
+    kind = Varchar(length=12)  # works | fund | convention | election
+    method = Varchar(length=8, default="ballot")  # ballot | meeting
+    title = Varchar(length=300)
+    summary = Text(default="")
+    opens_at = Timestamptz(index=True)
+    closes_at = Timestamptz(index=True)
+    # Passes when approvals × threshold_den > threshold_num × registered ("more than half": 1/2).
+    threshold_num = SmallInt(default=1)
+    threshold_den = SmallInt(default=2)
+    seats = SmallInt(null=True, default=None)  # an election's seats to fill
+    registered = Integer()  # households of the scope at opening: the denominator, fixed
+    author = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    closed_at = Timestamptz(null=True, default=None)
+    meeting_on = Date(null=True, default=None)  # the day of the community meeting, if recorded
+    outcome = JSON(null=True, default=None)  # as computed at closing: see decisions.outcome
+    outcome_action = ForeignKey(GovernmentAction, null=True, default=None, on_delete=OnDelete.set_null)
+
+
+class DecisionGroup(Table, tablename="decision_groups"):
+    """A residential group in a decision's scope, with its registered households at opening."""
+
+    decision = ForeignKey(HouseholdDecision, on_delete=OnDelete.cascade, index=True)
+    group = ForeignKey(ResidentialGroup, on_delete=OnDelete.restrict)
+    registered = Integer()
+
+
+class DecisionOption(Table, tablename="decision_options"):
+    """Approve / disapprove / abstain, or an election's candidates, in order."""
+
+    decision = ForeignKey(HouseholdDecision, on_delete=OnDelete.cascade, index=True)
+    position = SmallInt()
+    label = Varchar(length=200)
+    meeting_tally = Integer(null=True, default=None)  # recorded from a community meeting
+
+
+class DecisionDocument(Table, tablename="decision_documents"):
+    """The documents put to the households, and a meeting's minutes (`minutes`)."""
+
+    decision = ForeignKey(HouseholdDecision, on_delete=OnDelete.cascade, index=True)
+    filename = Varchar(length=200)
+    kind = Varchar(length=10)  # pdf | image
+    digest = Varchar(length=64)
+    size = Integer()
+    position = SmallInt(default=0)
+    minutes = Boolean(default=False)
+
+
+class BallotCode(Table, tablename="ballot_codes"):
+    """One household's say in one decision, made at opening (the electorate is fixed then).
+    The printed code is kept only as its SHA-256, set when the sheet is printed; `used` has no
+    time on purpose. Unique per (decision, household); `code_hash` unique."""
+
+    decision = ForeignKey(HouseholdDecision, on_delete=OnDelete.cascade, index=True)
+    household = ForeignKey(Household, on_delete=OnDelete.restrict)
+    code_hash = Varchar(length=64, null=True, default=None, unique=True)
+    used = Boolean(default=False)
+
+
+class Ballot(Table, tablename="ballots"):
+    """A secret ballot: which decision, what was chosen, which day. A random id, and no code,
+    household, person, device or time of day: nothing that leads back to who cast it."""
+
+    id = UUID(primary_key=True)
+    decision = ForeignKey(HouseholdDecision, on_delete=OnDelete.cascade, index=True)
+    choices = JSON(default="[]")  # option positions chosen (an election: up to `seats` of them)
+    cast_on = Date()
+
+
+# Participation: the ward satisfaction survey (Bắc Giang's "friendly government", the criteria of
+# Decision 766/QĐ-TTg). Answers are anonymous: what is stored, and what is not, is in
+# docs/data-model.md. Random ids (UUIDs), so that no row tells the order answers arrived in.
+
+
+class WardSurvey(Table, tablename="ward_surveys"):
+    """A ward's own survey period; a ward without a row uses SURVEY_PERIOD_MONTHS. Unique per ward."""
+
+    ward = ForeignKey(Ward, unique=True, on_delete=OnDelete.cascade)
+    period_months = SmallInt()  # 1, 2, 3, 4, 6 or 12; periods start in January
+
+
+class SurveyAnswer(Table, tablename="survey_answers"):
+    """One anonymous answer to a ward's survey: no person, no device, no time finer than the
+    period. Indexed by (ward, period): survey_answers_ward_period."""
+
+    id = UUID(primary_key=True)
+    ward = ForeignKey(Ward, on_delete=OnDelete.cascade)
+    period = Varchar(length=12)  # "2026-01-6m": the period's first month and its length
+    overall = SmallInt()  # 1–5
+    timeliness = SmallInt()  # 1–5
+    attitude = SmallInt()  # 1–5
+    visits = SmallInt()  # 1, 2, or 3 for three or more
+    publicity = Varchar(length=6)  # yes | partly | no
+    comment = Text(default="")  # read by the ward's staff only, never public
+
+
+class SurveyMark(Table, tablename="survey_marks"):
+    """This device (person) has answered this ward's survey in this period, and nothing about
+    the answer. Unique per (ward, period, person): survey_marks_unique."""
+
+    id = UUID(primary_key=True)
+    ward = ForeignKey(Ward, on_delete=OnDelete.cascade)
+    period = Varchar(length=12)
+    person = ForeignKey(Person, on_delete=OnDelete.cascade)  # indexed: survey_marks_person
+
+
+# --- The public read path at a million reports (issue 13) ---
+
+
+class ReportCount(Table, tablename="report_counts"):
+    """How many reports a ward received on a day (UTC), by status and category: kept by
+    app/reporting/counters.py in the same transaction as each change to a report, so the pages
+    that show counts read a few rows instead of counting millions."""
+
+    ward = ForeignKey(Ward, on_delete=OnDelete.cascade)
+    day = Date()
+    status = Varchar(length=20)
+    category = ForeignKey(Category, on_delete=OnDelete.cascade)
+    n = Integer(default=0)

@@ -31,11 +31,13 @@ class AttemptCounter:
     async def hit(self, key: str, window: timedelta) -> int:
         """Count one attempt; the count lives `window` from its first attempt. Returns it."""
         if isinstance(self.store, RedisStore):
+            # One transaction: a worker dying between the count and the expiry left a count
+            # that never expired (a lockout for ever); EXPIRE NX gives any count without an
+            # expiry one, and never moves an existing one (Redis 7).
             name = self.store._make_key(key)
-            count = int(await self.store._redis.incr(name))
-            if count == 1:
-                await self.store._redis.expire(name, window)
-            return count
+            async with self.store._redis.pipeline(transaction=True) as pipe:
+                count, _ = await pipe.incr(name).expire(name, window, nx=True).execute()
+            return int(count)
         if not isinstance(self.store, MemoryStore):
             raise TypeError("attempts are counted in memory or in Redis")
         async with self._lock:  # get and set of a MemoryStore never wait on anything else
