@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.platform.settings import SettingsError, load_settings
+from app.platform.sms import ESMS_URL, SmsGateway
 
 
 def test_defaults_use_sqlite_under_var_and_vietnamese(tmp_path):
@@ -28,6 +29,17 @@ def test_smtp_is_off_until_a_host_is_given(tmp_path):
     assert (relay.smtp_host, relay.smtp_port, relay.smtp_starttls) == ("mail.example.vn", 25, False)
 
 
+def test_sms_is_off_unless_its_three_settings_are_given(tmp_path):
+    base = {"VAR_DIR": str(tmp_path)}
+    assert load_settings(base).sms_gateway is None
+    with pytest.raises(SettingsError) as missing:
+        load_settings(base | {"SMS_API_KEY": "k", "SMS_BRANDNAME": "GANDAN"})
+    assert missing.value.variable == "SMS_SECRET_KEY"
+    gateway = load_settings(base | {"SMS_API_KEY": "k", "SMS_SECRET_KEY": "s", "SMS_BRANDNAME": "GANDAN",
+                                    "SMS_SANDBOX": "1"}).sms_gateway  # fmt: skip
+    assert gateway == SmsGateway(url=ESMS_URL, api_key="k", secret_key="s", brandname="GANDAN", sandbox=True)
+
+
 def test_secret_key_is_generated_once_and_kept(tmp_path):
     first = load_settings({"VAR_DIR": str(tmp_path)}).secret_key
     second = load_settings({"VAR_DIR": str(tmp_path)}).secret_key
@@ -43,6 +55,7 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
         ("DATABASE_URL", "postgresql://localhost", "needs a database name"),
         ("SECRET_KEY", "short", "at least 32 characters"),
         ("REDIS_URL", "http://localhost:6379", "redis://"),
+        ("SMS_API_URL", "ftp://esms.example", "http(s) address"),
         ("FIREBASE_CREDENTIALS", "/nonexistent/key.json", "no such file"),
         ("DEFAULT_LANGUAGE", "fr", "one of vi, en"),
         ("SMTP_PORT", "smtp", "whole number"),

@@ -15,8 +15,9 @@ from msgspec import Struct
 
 from app.accounts import devices
 from app.accounts.residents import device_cookie, device_person_id, ensure_device_person, unless_stored
-from app.accounts.restore import RestoreError, redeem_restore_link, send_restore_link
+from app.accounts.restore import RestoreError, redeem_restore_link, send_restore_link, send_restore_text
 from app.accounts.rules import is_active
+from app.platform.abuse_limits import STORE as RATE_LIMITS
 from app.platform.i18n import current_language
 from app.platform.i18n import gettext as _
 from app.platform.settings import Settings
@@ -40,7 +41,9 @@ async def current_person(request: Request) -> int | None:
     return await device_person_id(request)
 
 
-async def _me_page(request: Request, settings: Settings, restore_error: str | None = None) -> Template:
+async def _me_page(
+    request: Request, settings: Settings, restore_error: str | None = None, sms_error: str | None = None
+) -> Template:
     person = await current_person(request)
     context = {
         "reports": [],
@@ -50,8 +53,10 @@ async def _me_page(request: Request, settings: Settings, restore_error: str | No
         # Staff see their work alerts; a resident sees only what applies to residents.
         "is_staff": bool(request.session and request.session.get("person_id")),
         "can_email": bool(settings.smtp_host),
-        "link_sent": request.query_params.get("link_sent") == "1",
+        "can_text": settings.sms_gateway is not None,
+        "link_sent": request.query_params.get("link_sent"),
         "restore_error": restore_error,
+        "sms_error": sms_error,
     }
     if person is not None:
         context.update(
@@ -59,7 +64,8 @@ async def _me_page(request: Request, settings: Settings, restore_error: str | No
             inbox=await messages(person, current_language.get()),
             preferences=await get_preferences(person),
         )
-    return Template("me.html", context=context, status_code=400 if restore_error else 200)
+    refused = restore_error or sms_error
+    return Template("me.html", context=context, status_code=400 if refused else 200)
 
 
 @get("/me/", include_in_schema=False)
@@ -71,18 +77,30 @@ async def me_page(request: Request, settings: NamedDependency[Settings]) -> Temp
 async def me_restore_link(request: Request, settings: NamedDependency[Settings]) -> Response:
     """E-mail this device's reports to the resident, as a link to open on another phone."""
     form = await request.form()
-    person, cookies = await ensure_device_person(request)
     try:
-        await send_restore_link(request.app.stores.get("restore_links"), settings, person,
-                                form.get("email") or "")  # fmt: skip
+        await send_restore_link(request.app.stores.get("restore_links"), settings,
+                                await device_person_id(request), form.get("email") or "")  # fmt: skip
     except RestoreError as error:
         return await _me_page(request, settings, restore_error=str(error))
-    return Redirect("/me/?link_sent=1#restore-h", status_code=HTTP_303_SEE_OTHER, cookies=cookies)
+    return Redirect("/me/?link_sent=email#restore-h", status_code=HTTP_303_SEE_OTHER)
+
+
+@post("/me/restore-sms", include_in_schema=False)
+async def me_restore_sms(request: Request, settings: NamedDependency[Settings]) -> Response:
+    """Text the same link to a mobile number, for residents without e-mail."""
+    form = await request.form()
+    stores = request.app.stores
+    try:
+        await send_restore_text(stores.get("restore_links"), stores.get(RATE_LIMITS), settings,
+                                await device_person_id(request), form.get("phone") or "")  # fmt: skip
+    except RestoreError as error:
+        return await _me_page(request, settings, sms_error=str(error))
+    return Redirect("/me/?link_sent=sms#restore-h", status_code=HTTP_303_SEE_OTHER)
 
 
 @get("/me/restore/{token:str}", include_in_schema=False)
 async def me_restore(request: Request, token: FromPath[str]) -> Redirect:
-    """The e-mailed link: this phone becomes the device that sent and follows those reports."""
+    """The link sent by e-mail or SMS: this phone becomes the device that sent and follows those reports."""
     device = await redeem_restore_link(request.app.stores.get("restore_links"), token)
     if device is None:
         raise NotFoundException(_("This link has been used or is more than a day old. Ask for a new one."))

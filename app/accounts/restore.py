@@ -1,23 +1,38 @@
 """A resident has no account: their reports belong to a random device token. To find them
-again on another phone, they ask for a link by e-mail; opening it gives that phone the same
-token. The address is used to send the one message and is never stored."""
+again on another phone, they ask for a link by e-mail or SMS; opening it gives that phone the
+same token. The address or number is used to send the one message and is never stored: a
+number is counted against its daily limit only under a keyed hash that expires with the count."""
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import secrets
 import smtplib
 from email.message import EmailMessage
 
 from app.platform.i18n import gettext as _
+from app.platform.sms import SmsError, mobile_number, send_sms
 from app.platform.tables import Person
 from app.reporting.submission import EMAIL
 
 RESTORE_LINK_SECONDS = 24 * 3600
+# Texts to one number per day, whoever asks: each costs money and a stranger's number could
+# otherwise be pestered from many devices.
+TEXTS_PER_NUMBER_PER_DAY = 3
 
 
 class RestoreError(ValueError):
     """Why the link cannot be sent, in words the resident can act on."""
+
+
+def _has_reports(person_id: int | None) -> int:
+    """A browser that never sent or followed a report has nothing to bring over: refused
+    before anything is stored for it."""
+    if person_id is None:
+        raise RestoreError(_("This phone has not sent or followed any report yet: there is nothing to "
+                             "bring to another phone."))  # fmt: skip
+    return person_id
 
 
 def _send(settings, message: EmailMessage) -> None:
@@ -29,8 +44,9 @@ def _send(settings, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-async def send_restore_link(store, settings, person_id: int, address: str) -> None:
+async def send_restore_link(store, settings, person_id: int | None, address: str) -> None:
     """E-mail a link, valid for a day and once, that brings this device's reports to another."""
+    person_id = _has_reports(person_id)
     address = address.strip()
     if not settings.smtp_host:
         raise RestoreError(_("Sending e-mail is not set up on this server yet."))
@@ -51,6 +67,42 @@ async def send_restore_link(store, settings, person_id: int, address: str) -> No
     except (OSError, smtplib.SMTPException):
         await store.delete(token)
         raise RestoreError(_("The e-mail could not be sent just now. Please try again later.")) from None
+
+
+async def _count_text_to(counts, settings, number: str) -> None:
+    """Count one more text to this number today, or refuse past the limit. The key is a keyed
+    hash of the number: the store never holds the number itself."""
+    digest = hmac.new(settings.secret_key.encode(), f"sms:{number}".encode(), "sha256").hexdigest()[:24]
+    key = f"restore_sms:number:{digest}"
+    sent = int(await counts.get(key) or 0)
+    if sent >= TEXTS_PER_NUMBER_PER_DAY:
+        raise RestoreError(_("This number has been sent %(n)d links today. Try again tomorrow, or use "
+                             "e-mail.") % {"n": TEXTS_PER_NUMBER_PER_DAY})  # fmt: skip
+    remaining = await counts.expires_in(key) if sent else None
+    await counts.set(key, str(sent + 1), expires_in=remaining or RESTORE_LINK_SECONDS)
+
+
+async def send_restore_text(links, counts, settings, person_id: int | None, typed_number: str) -> None:
+    """Text a link, valid for a day and once, that brings this device's reports to another."""
+    if settings.sms_gateway is None:
+        raise RestoreError(_("Sending SMS is not set up on this server yet."))
+    person_id = _has_reports(person_id)
+    number = mobile_number(typed_number[:40])
+    if number is None:
+        raise RestoreError(_("This does not look like a Vietnamese mobile number, e.g. 0912 345 678."))
+    await _count_text_to(counts, settings, number)
+    # 128 bits: shorter than the e-mail's token so the message fits one 160-character SMS.
+    token = secrets.token_urlsafe(16)
+    await links.set(token, str(person_id), expires_in=RESTORE_LINK_SECONDS)
+    # Written without diacritics in every language: one SMS of 160 characters, not 70.
+    text = _("Gan Dan: open this link on your new phone to see your reports (once, within 24h): %(link)s") % {
+        "link": settings.link(f"/me/restore/{token}")
+    }
+    try:
+        await send_sms(settings.sms_gateway, number, text)
+    except SmsError:
+        await links.delete(token)
+        raise RestoreError(_("The SMS could not be sent just now. Please try again later.")) from None
 
 
 async def redeem_restore_link(store, token: str) -> str | None:

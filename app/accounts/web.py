@@ -7,7 +7,7 @@ from app.accounts.admin_routes import admin_router
 
 public = Router(path="/", route_handlers=[
     routes.login_form, routes.login, routes.logout,
-    me.me_page, me.me_restore_link, me.me_restore, me.me_read, me.me_preferences,
+    me.me_page, me.me_restore_link, me.me_restore_sms, me.me_restore, me.me_read, me.me_preferences,
     me.me_badge, me.register_device, me.unregister_device,
 ])  # fmt: skip
 staff = Router(

@@ -43,6 +43,7 @@ LIMITED_PATHS = {
     "proposal_supports": (r"/proposals/\d+/support", r"/api/v1/proposals/\d+/supports",
                           r"/comments/\d+/support"),  # fmt: skip
     "devices": (r"/api/v1/devices",),
+    "restore_links": (r"/me/restore-link", r"/me/restore-sms"),
 }
 
 

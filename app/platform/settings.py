@@ -15,6 +15,8 @@ from ipaddress import ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app.platform.sms import ESMS_URL, SmsGateway
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("vi", "en")
 
@@ -44,6 +46,8 @@ DEFAULT_RATE_LIMITS = {
     "devices": RateLimit(10, 100, "hour"),
     "proposals": RateLimit(5, 30, "hour"),
     "votes": RateLimit(0, 200, "hour"),  # by network only: see abuse_limits.ADDRESS_ONLY
+    # Each costs an e-mail or a paid SMS and can pester a stranger; the number has its own limit.
+    "restore_links": RateLimit(3, 60, "day"),
 }
 RATE_UNITS = ("second", "minute", "hour", "day")
 
@@ -73,6 +77,8 @@ class Settings:
     smtp_password: str | None = None
     smtp_from: str = "Gần Dân <no-reply@localhost>"
     smtp_starttls: bool = True
+    # SMS through eSMS.vn (the other way to get the restore link); off unless all three are set.
+    sms_gateway: SmsGateway | None = None
     flags_to_hide: int = 3  # a comment flagged by this many people is hidden until moderated
     survey_period_months: int = 6  # the satisfaction survey's period, unless a ward sets its own
     # Abuse limits: per action, how many writes one device and one network address may make
@@ -254,6 +260,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise SettingsError("SMTP_FROM", "must be an e-mail address, e.g. Gần Dân <no-reply@gandan.vn>")
 
     return Settings(
+        sms_gateway=_sms_gateway(env),
         rate_limits=_rate_limits(env),
         trusted_proxies=proxies,
         smtp_host=env.get("SMTP_HOST", "").strip() or None,
@@ -281,6 +288,24 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         firebase_credentials=firebase_path,
         default_language=language,
     )
+
+
+def _sms_gateway(env: dict[str, str]) -> SmsGateway | None:
+    """SMS_API_KEY, SMS_SECRET_KEY and SMS_BRANDNAME (the sender name registered with the
+    carriers): all three, or none for no SMS."""
+    url = env.get("SMS_API_URL", "").strip() or ESMS_URL
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise SettingsError("SMS_API_URL", f"must be an http(s) address, e.g. {ESMS_URL}")
+    names = ("SMS_API_KEY", "SMS_SECRET_KEY", "SMS_BRANDNAME")
+    given = {name: env.get(name, "").strip() for name in names}
+    if not any(given.values()):
+        return None
+    if missing := [name for name in names if not given[name]]:
+        raise SettingsError(missing[0], "is needed with the other SMS settings (SMS_API_KEY, SMS_SECRET_KEY, "
+                            "SMS_BRANDNAME), or leave all three empty for no SMS")  # fmt: skip
+    return SmsGateway(url=url, api_key=given["SMS_API_KEY"], secret_key=given["SMS_SECRET_KEY"],
+                      brandname=given["SMS_BRANDNAME"],
+                      sandbox=env.get("SMS_SANDBOX", "").strip().lower() in ("1", "true", "yes"))  # fmt: skip
 
 
 @lru_cache(maxsize=1)
