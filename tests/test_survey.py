@@ -183,6 +183,37 @@ async def test_a_period_with_too_few_answers_shows_counts_but_moves_no_index(dat
 # --- one answer per device and period ---------------------------------------------------------
 
 
+async def _writers(table: str, ward: int, period: Period) -> set[str]:
+    """PostgreSQL: the transactions that wrote the period's rows of `table`."""
+    rows = await SurveyAnswer.raw(
+        f"SELECT xmin::text AS writer FROM {table} WHERE ward = {{}} AND period = {{}}", ward, period.key
+    )
+    return {r["writer"] for r in rows}
+
+
+async def test_each_answer_rewrites_its_period_so_nothing_pairs_an_answer_with_its_mark(database):
+    ward = await _ward_id()
+    await survey.submit(ward, PREVIOUS, await _device("earlier"), Answer(2, 2, 2, 1, "no"))
+    [earlier] = await SurveyAnswer.select(SurveyAnswer.id).where(SurveyAnswer.period == PREVIOUS.key)
+    postgres = engine_finder().engine_type == "postgres"
+    seen: set[str] = set()
+    for n in range(6):
+        await survey.submit(ward, CURRENT, await _device(f"anon-{n}"), Answer(1 + n % 5, 3, 4, 1, "yes"))
+        now = {str(r["id"]) for r in await SurveyAnswer.select(SurveyAnswer.id).where(
+            SurveyAnswer.period == CURRENT.key)}  # fmt: skip
+        # Every answer of the period was written again, under ids never seen before.
+        assert len(now) == n + 1 and not now & seen
+        seen |= now
+        if postgres:  # one transaction wrote every answer and every mark of the period
+            answers = await _writers("survey_answers", ward, CURRENT)
+            assert len(answers) == 1 and answers == await _writers("survey_marks", ward, CURRENT)
+    # Nothing lost in the rewriting: a recount against the answers given.
+    stored = await SurveyAnswer.select(SurveyAnswer.overall).where(SurveyAnswer.period == CURRENT.key)
+    assert sorted(r["overall"] for r in stored) == sorted(1 + n % 5 for n in range(6))
+    # Another period is left as it was.
+    assert await SurveyAnswer.select(SurveyAnswer.id).where(SurveyAnswer.period == PREVIOUS.key) == [earlier]
+
+
 async def test_one_answer_per_device_and_period_also_when_thirty_requests_race(database):
     ward = await _ward_id()
     phone = await _device("one-phone")

@@ -22,7 +22,9 @@ MINIMUM_ANSWERS.
 
 from __future__ import annotations
 
+import secrets
 import statistics
+import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -308,21 +310,43 @@ async def has_answered(ward_id: int, period: Period, person_id: int | None) -> b
 async def submit(ward_id: int, period: Period, person_id: int, answer: Answer) -> bool:
     """Store one anonymous answer for this device in this period; False when it has already
     answered (the unique mark decides a race). The mark and the answer are written in one
-    transaction and share nothing but the ward and the period."""
+    transaction and share nothing but the ward and the period; that transaction also writes
+    every other answer and mark of the period again, so none of them can be paired by the
+    transaction that wrote it or by its place in the table (_rewritten_together)."""
     try:
         async with write_transaction():
             if await has_answered(ward_id, period, person_id):
                 return False
             await SurveyMark.insert(SurveyMark(ward=ward_id, period=period.key, person=person_id))
-            await SurveyAnswer.insert(SurveyAnswer(
-                ward=ward_id, period=period.key, overall=answer.overall, timeliness=answer.timeliness,
-                attitude=answer.attitude, visits=answer.visits, publicity=answer.publicity,
-                comment=answer.comment,
-            ))  # fmt: skip
+            await _rewritten_together(ward_id, period.key, {
+                "overall": answer.overall, "timeliness": answer.timeliness, "attitude": answer.attitude,
+                "visits": answer.visits, "publicity": answer.publicity, "comment": answer.comment,
+            })  # fmt: skip
     except UNIQUE_VIOLATIONS:
         return False  # this device's other request got there first
     forget_all()  # the ward's service index, kept for a few seconds, counts the survey
     return True
+
+
+async def _rewritten_together(ward_id: int, period_key: str, new_answer: dict) -> None:
+    """Inside the answering transaction: the period's answers, the new one among them, written
+    again in a random order under new random ids, and its marks touched. PostgreSQL stamps each
+    row with the transaction that wrote it (xmin) and keeps rows in the order they were written:
+    an answer written alone would carry its mark's stamp, and sit where its mark sits in the
+    other table. Written together, every answer and mark of the period carries this
+    transaction's stamp and the answers' order is random (docs/data-model.md). A ward's period
+    has at most a few thousand answers: rewriting them is a few milliseconds per answer."""
+    of_period = (SurveyAnswer.ward == ward_id) & (SurveyAnswer.period == period_key)
+    rows = await SurveyAnswer.select(*ANSWER_COLUMNS, SurveyAnswer.comment).where(of_period)
+    rows.append(new_answer)
+    secrets.SystemRandom().shuffle(rows)
+    await SurveyAnswer.delete().where(of_period)
+    for start in range(0, len(rows), 500):
+        await SurveyAnswer.insert(*[SurveyAnswer(id=uuid.uuid4(), ward=ward_id, period=period_key, **row)
+                                    for row in rows[start : start + 500]])  # fmt: skip
+    await SurveyMark.update({SurveyMark.person: SurveyMark.person}).where(
+        (SurveyMark.ward == ward_id) & (SurveyMark.period == period_key)
+    )
 
 
 async def results(ward_id: int, period: Period) -> Results:
