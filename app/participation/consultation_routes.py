@@ -20,7 +20,6 @@ from app.participation import comments, consultations
 from app.participation.consultations import ConsultationError, NewConsultation, NewQuestion, Synthesis
 from app.participation.groups import GroupImportError, groups_of, import_groups, read_groups
 from app.participation.moderation import moderate_comment
-from app.participation.web_lookups import ward_or_404
 from app.platform.charts import choice_bars
 from app.platform.i18n import N_
 from app.platform.i18n import gettext as _
@@ -28,6 +27,7 @@ from app.platform.photos import MediaStore
 from app.platform.settings import Settings
 from app.transparency.actions import Upload, wards_named
 from app.transparency.queries import ward_by_code
+from app.transparency.ward_lookup import ward_or_404
 
 QUESTION_SLOTS = 5  # question rows on the form; enough for a draft, and no JavaScript needed
 

@@ -14,12 +14,12 @@ from app.accounts.policy import Act, Actor, administers, wards_where
 from app.participation import inspection
 from app.participation.inspection import TARGETS, InspectionError, NewRequest, NewSupervisionReport
 from app.participation.proposals import wards_named
-from app.participation.web_lookups import ward_or_404
 from app.platform import clock
 from app.platform.i18n import gettext as _
 from app.platform.photos import MediaStore
 from app.platform.settings import Settings
 from app.transparency.actions import Upload
+from app.transparency.ward_lookup import ward_or_404
 
 
 @get("/wards/{code:str}/inspection", include_in_schema=False)

@@ -10,7 +10,7 @@ from litestar.response import Template
 from app.accounts.residents import device_person_id
 from app.participation import consultations, decisions, inspection, proposals, survey
 from app.participation.verification import verification_of
-from app.participation.web_lookups import ward_or_404
+from app.transparency.ward_lookup import ward_or_404
 
 
 async def participation_context(ward: dict, person_id: int | None) -> dict:

@@ -18,13 +18,13 @@ from app.accounts.policy import Act, Actor, may_anywhere, wards_where
 from app.accounts.residents import device_person_id, ensure_device_person, unless_stored
 from app.participation import comments, inspection, proposals
 from app.participation.proposals import ANSWERS, STATES, Milestone, NewProposal, ProgressUpdate, ProposalError
-from app.participation.web_lookups import ward_or_404
 from app.platform import clock
 from app.platform.i18n import N_
 from app.platform.i18n import gettext as _
 from app.platform.photos import MediaStore
 from app.platform.settings import Settings
 from app.transparency.queries import ward_by_code, ward_name
+from app.transparency.ward_lookup import ward_or_404
 
 
 def _number(text: str | None) -> float | None:

@@ -12,10 +12,10 @@ from litestar.params import FromPath, QueryParameter
 
 from app.participation import survey
 from app.participation.survey_shared import period_results_or_400
-from app.participation.web_lookups import ward_or_404
 from app.platform.i18n import gettext as _
 from app.platform.settings import Settings
 from app.transparency.service_index import WEIGHTS
+from app.transparency.ward_lookup import ward_or_404
 
 
 def _period(period: survey.Period) -> dict:

@@ -19,7 +19,6 @@ from app.participation import survey
 from app.participation.survey import SurveyError
 from app.participation.survey_poster import survey_poster
 from app.participation.survey_shared import period_results_or_400
-from app.participation.web_lookups import ward_or_404
 from app.platform import clock
 from app.platform.charts import count_bars
 from app.platform.i18n import N_
@@ -27,6 +26,7 @@ from app.platform.i18n import gettext as _
 from app.platform.settings import Settings
 from app.transparency.queries import ward_by_code
 from app.transparency.service_index import WEIGHTS
+from app.transparency.ward_lookup import ward_or_404
 
 NOTICES = {
     "answered": N_("Thank you: your answer is saved, without your name or your device."),

@@ -1,5 +1,5 @@
 """What the survey's pages (survey_routes.py) and its JSON API (survey_api.py) share: finding
-the period a request names, as a 400 a person can act on (the ward: web_lookups.ward_or_404)."""
+the period a request names, as a 400 a person can act on (the ward: ward_lookup.ward_or_404)."""
 
 from __future__ import annotations
 

@@ -26,17 +26,15 @@ from app.transparency.queries import (
     province_by_code,
     province_ranking,
     set_ward_follow,
-    ward_by_code,
     ward_index,
 )
 from app.transparency.service_index import FORMULA, WEIGHTS
+from app.transparency.ward_lookup import ward_or_404
 
 
 @get("/wards/{code:str}", include_in_schema=False)
 async def ward_page(request: Request, code: FromPath[str]) -> Template:
-    ward = await ward_by_code(code)
-    if ward is None:
-        raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
+    ward = await ward_or_404(code)
     index = await ward_index(ward["id"])
     chart = monthly_bars(
         index.monthly, (_("Reports received"), _("Reports resolved")), _("Reports per month")
@@ -79,9 +77,7 @@ async def map_page(request: Request, settings: NamedDependency[Settings], ward: 
 @post("/wards/{code:str}/follow", include_in_schema=False)
 async def follow_ward(request: Request, code: FromPath[str]) -> Redirect:
     """Follow a ward: be told of what it publishes."""
-    ward = await ward_by_code(code)
-    if ward is None:
-        raise NotFoundException(_("There is no ward with the code %(code)s.") % {"code": code})
+    ward = await ward_or_404(code)
     person, cookies = await ensure_device_person(request)
     form = await request.form()
     await set_ward_follow(person, ward["id"], following=form.get("stop") != "1")

@@ -1,4 +1,4 @@
-"""The lookup every participation page that names a ward in its path starts with."""
+"""The lookup every page that names a ward in its path starts with: a 404 a person can read."""
 
 from __future__ import annotations
 
