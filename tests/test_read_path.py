@@ -19,7 +19,7 @@ from app.casework.steps import Step, perform
 from app.cli import default_workers
 from app.platform.tables import Report, ReportCount
 from tests.test_event_log import STAFF, forget, moves, run, with_photos
-from tests.workspace_helpers import KIEN_AN, PHU_LIEN, new_report, resident, sign_in, staff_accounts
+from tests.workspace_helpers import KIEN_AN, PHU_LIEN, csrf, new_report, resident, sign_in, staff_accounts
 
 _example = itertools.count()
 MAX_AGE = re.compile(r"max-age=(\d+)")
@@ -187,3 +187,35 @@ async def test_a_kept_answer_lasts_the_max_age_unless_this_worker_changes_someth
     answers.put(key, (kept.generation(), fixed_clock.now()), 200, [(b"etag", b'"a"')], b"{}")
     kept.changed()
     assert answers.get(key) is None
+
+
+async def test_a_kept_page_is_answered_to_each_reader_with_their_own_token(fixed_clock, accounts, client):
+    from app.platform.kept import PUBLIC_MAX_AGE_SECONDS
+
+    report = await new_report()
+    page = f"/r/{report['code']}"
+    first, second, third = anonymous(client), anonymous(client), anonymous(client)
+    made = await first.get(page)  # compressed for this reader, and kept once, uncompressed
+    assert made.headers["content-encoding"] in ("br", "gzip")
+    # Another worker changes the report: this worker's readers see the kept page for the max-age.
+    await Report.update({Report.description: "Mô tả đã sửa ở máy khác"}).where(Report.id == report["id"])
+    kept = await second.get(page, headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in kept.headers and "Mô tả đã sửa" not in kept.text
+    # Each reader gets the token of their own cookie, never another reader's.
+    token_first, token_second = first.cookies["gd_csrf"], second.cookies["gd_csrf"]
+    assert token_first != token_second
+    assert csrf(kept.text) == token_second and token_first not in kept.text
+    assert made.text.replace(token_first, "T") == kept.text.replace(token_second, "T")
+    again = await second.get(page, headers={"accept-encoding": "gzip"})
+    assert again.headers["content-encoding"] == "gzip" and "set-cookie" not in again.headers
+    assert again.text == kept.text
+    revalidated = await second.get(page, headers={"accept-encoding": "identity",
+                                                  "If-None-Match": kept.headers["etag"]})  # fmt: skip
+    assert revalidated.status_code == 304
+    # The token works: the form on a kept page is accepted.
+    supported = await second.post(f"{page}/support", data={"_csrf_token": csrf(kept.text)},
+                                  follow_redirects=False)  # fmt: skip
+    assert supported.status_code == 303
+    # Past the max-age the page is made again from the rows.
+    fixed_clock.advance(seconds=PUBLIC_MAX_AGE_SECONDS)
+    assert "Mô tả đã sửa ở máy khác" in (await third.get(page)).text

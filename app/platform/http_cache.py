@@ -7,19 +7,27 @@ fresh and kept by nobody, so the person who changed a report sees the change at 
 else sees it within PUBLIC_MAX_AGE_SECONDS.
 
 HTML pages carry the visitor's CSRF token (and set its cookie on a first visit), so they are
-`private`: the browser may keep its own copy, a shared cache may not, and this module keeps no
-copy of them either. JSON answers are the same for every anonymous reader: `public`, and kept
-here for the max-age, keyed by path, query and encoding.
+`private`: the browser may keep its own copy, a shared cache may not. This module keeps each
+page once, uncompressed, with a hole where the token was (KeptPage), and answers the next
+anonymous reader through Litestar's own CSRF and compression middleware around the kept page:
+CSRFMiddleware gives the reader their own token (from their cookie, or a new one with its
+cookie), the hole is filled with it, and CompressionMiddleware compresses for their
+Accept-Encoding. JSON answers are the same for every anonymous reader: `public`, and kept here
+whole for the max-age, keyed by path, query and encoding.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from collections import OrderedDict
 from datetime import datetime, timedelta
 
+import brotli
 from litestar.datastructures import MutableScopeHeaders
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.utils.scope.state import ScopeState
 
 from app.platform import clock
 from app.platform.i18n import current_language
@@ -39,6 +47,14 @@ FRESH_QUERY_FLAGS = (b"new=1", b"rated=1", b"supported=1")
 # Per route (Litestar builds the middleware once per route): a bound on the worker's memory.
 KEPT_BYTES = 4 * 1024 * 1024
 KEPT_ANSWER_MAX_BYTES = 256 * 1024
+# Where the reader's CSRF token goes in a kept page. Rendered text never holds a NUL: every
+# text stored is cleaned of control characters (app/platform/text.py).
+TOKEN_HOLE = b"\x00csrf-token\x00"
+KEPT_PAGE = "gandan.kept_page"  # the scope key the kept page travels under to be answered
+# Headers of the first answer that belong to its reader or its encoding, not to the page.
+PER_ANSWER_HEADERS = {b"content-length", b"content-encoding", b"set-cookie", b"vary", b"etag",
+                      b"cache-control"}  # fmt: skip
+DECOMPRESS = {b"br": brotli.decompress, b"gzip": gzip.decompress}
 
 
 def _kind(scope: Scope) -> str | None:
@@ -101,10 +117,60 @@ class KeptAnswers:
             self.used -= len(kept[4])
 
 
+def page_template(
+    headers: list, body: bytes, token: str | None, csrf_cookie: bytes
+) -> tuple[list, bytes] | None:
+    """A first answer made into a page to keep: the headers that are the page's own, and the
+    body uncompressed with the reader's token replaced by the hole. None when it cannot be
+    kept: a cookie other than the CSRF one was set, or an encoding this module cannot undo."""
+    own = []
+    encoding = b""
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == b"set-cookie" and not value.startswith(csrf_cookie + b"="):
+            return None
+        if lowered == b"content-encoding":
+            encoding = value.strip().lower()
+        elif lowered not in PER_ANSWER_HEADERS:
+            own.append((name, value))
+    if encoding and encoding not in DECOMPRESS:
+        return None
+    html = DECOMPRESS[encoding](body) if encoding else body
+    if token and TOKEN_HOLE not in html:
+        html = html.replace(token.encode(), TOKEN_HOLE)
+    return own, html
+
+
+async def _answer_kept_page(scope: Scope, receive: Receive, send: Send) -> None:
+    """The innermost app of a kept page's answer: CSRFMiddleware outside it has chosen the
+    reader's token; CompressionMiddleware outside that compresses what is sent here."""
+    headers, template = scope[KEPT_PAGE]  # type: ignore[literal-required]
+    token = ScopeState.from_scope(scope).csrf_token
+    body = template.replace(TOKEN_HOLE, token.encode() if isinstance(token, str) else b"")
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [*headers, (b"content-length", str(len(body)).encode())]})  # fmt: skip
+    await send({"type": "http.response.body", "body": body})
+
+
 class PublicCachingMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.kept = KeptAnswers()
+        self.pages = KeptAnswers()
+        self._page_stack: ASGIApp | None = None
+
+    def page_stack(self, scope: Scope) -> ASGIApp:
+        """Litestar's CSRF and compression middleware, configured as the app configures them
+        for its routes, around the kept page: built once, on the first kept page answered."""
+        if self._page_stack is None:
+            litestar_app = scope["litestar_app"]
+            stack: ASGIApp = _answer_kept_page
+            if litestar_app.csrf_config:
+                stack = CSRFMiddleware(app=stack, config=litestar_app.csrf_config)
+            if compression := litestar_app.compression_config:
+                stack = compression.middleware_class(app=stack, config=compression)
+            self._page_stack = stack
+        return self._page_stack
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = _kind(scope) if scope["type"] == "http" else None
@@ -119,6 +185,10 @@ class PublicCachingMiddleware:
                current_language.get())  # fmt: skip
         if kind == "api" and (kept := self.kept.get(key)) is not None:
             await self._answer(send, *kept, if_none_match)
+            return
+        page_key = key[:2] + key[3:]  # a page is kept once, uncompressed, for every encoding
+        if kind == "html" and (page := self.pages.get(page_key)) is not None:
+            await self._answer_page(scope, receive, send, page, if_none_match)
             return
         start: Message | None = None
         chunks: list[bytes] = []
@@ -145,14 +215,55 @@ class PublicCachingMiddleware:
                 await send(start)
                 await send({"type": "http.response.body", "body": body})
                 return
-            visibility = "public" if kind == "api" else "private"
-            headers["Cache-Control"] = f"{visibility}, {FRESHNESS}"
-            headers["ETag"] = etag_of(body).decode()
+            if kind == "html" and len(body) <= KEPT_ANSWER_MAX_BYTES:
+                self._keep_page(scope, page_key, made_at, list(start["headers"]), body)
+            self._mark_fresh(headers, kind, body)
             if kind == "api" and len(body) <= KEPT_ANSWER_MAX_BYTES:
                 self.kept.put(key, made_at, start["status"], list(start["headers"]), body)
             await self._answer(send, start["status"], list(start["headers"]), body, if_none_match)
 
         await self.app(scope, receive, buffered)
+
+    @staticmethod
+    def _mark_fresh(headers: MutableScopeHeaders, kind: str, body: bytes) -> None:
+        visibility = "public" if kind == "api" else "private"
+        headers["Cache-Control"] = f"{visibility}, {FRESHNESS}"
+        headers["ETag"] = etag_of(body).decode()
+
+    def _keep_page(self, scope: Scope, key: tuple, made_at: tuple, headers: list, body: bytes) -> None:
+        csrf = scope["litestar_app"].csrf_config
+        token = ScopeState.from_scope(scope).csrf_token
+        try:
+            made = page_template(headers, body, token if isinstance(token, str) else None,
+                                 csrf.cookie_name.encode() if csrf else b"")  # fmt: skip
+        except (OSError, brotli.error):
+            return  # a body that does not decompress is simply not kept
+        if made is not None:
+            self.pages.put(key, made_at, 200, *made)
+
+    async def _answer_page(
+        self, scope: Scope, receive: Receive, send: Send, page: tuple, if_none_match: bytes | None
+    ) -> None:
+        """The kept page with this reader's token, compressed for them, with an ETag of what
+        they receive (it holds their token) and 304 when they have it already."""
+        _status, headers, template = page
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def finished(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            self._mark_fresh(MutableScopeHeaders.from_message(start), "html", body)
+            await self._answer(send, start["status"], list(start["headers"]), body, if_none_match)
+
+        scope[KEPT_PAGE] = (headers, template)  # type: ignore[literal-required]
+        await self.page_stack(scope)(scope, receive, finished)
 
     @staticmethod
     async def _answer(
