@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from tests.json_handler import JsonHandler
 
 PATH = "/MainService.svc/json/SendMultipleMessage_V4_post_json/"
 REQUIRED = ("ApiKey", "SecretKey", "Brandname", "SmsType", "Phone", "Content")
@@ -30,11 +32,9 @@ class FakeEsms:
         self.lock = threading.Lock()
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(JsonHandler):
             def do_POST(self):  # noqa: N802 (the standard library's name)
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = self.body()
                 is_json = self.headers.get("Content-Type", "").startswith("application/json")
                 if self.path != PATH or not is_json:
                     return self._reply(400, {"error": "Invalid request"})
@@ -49,17 +49,6 @@ class FakeEsms:
                         fake.lose_next -= 1
                         return self._reply(500, {"error": "Internal error"})
                     return self._reply(200, answer)
-
-            def _reply(self, status: int, payload: dict) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *_args) -> None:
-                pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}{PATH}"

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.json_handler import JsonHandler
 
 
 def _error(status: int, code: str, message: str, error_code: str | None = None) -> tuple[int, dict]:
@@ -33,11 +35,9 @@ class FakeFcm:
         self.lock = threading.Lock()
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(JsonHandler):
             def do_POST(self):  # noqa: N802 (the standard library's name)
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = self.body()
                 if self.path == "/token":
                     with fake.lock:
                         fake.tokens_issued += 1
@@ -70,17 +70,6 @@ class FakeFcm:
                     fake.sent.append(message)
                     number = len(fake.sent)
                 return self._reply(200, {"name": f"projects/gandan-test/messages/{number}"})
-
-            def _reply(self, status: int, payload: dict) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
 
         class Server(ThreadingHTTPServer):
             request_queue_size = 1024  # firebase-admin opens hundreds of connections at once
