@@ -219,3 +219,19 @@ async def test_a_kept_page_is_answered_to_each_reader_with_their_own_token(fixed
     # Past the max-age the page is made again from the rows.
     fixed_clock.advance(seconds=PUBLIC_MAX_AGE_SECONDS)
     assert "Mô tả đã sửa ở máy khác" in (await third.get(page)).text
+
+
+async def test_a_page_answered_to_a_reader_with_their_own_cookie_is_not_kept(fixed_clock, accounts, client):
+    report = await new_report()
+    page = f"/r/{report['code']}"
+    hostile = anonymous(client)
+    hostile.cookies.set("gd_csrf", "class")  # a value that is everywhere in the page
+    first = await hostile.get(page)
+    assert first.status_code == 200
+    await Report.update({Report.description: "Mô tả đã sửa ở máy khác"}).where(Report.id == report["id"])
+    # Had that answer been kept, the next reader would get it, with holes where "class" was.
+    reader = anonymous(client)
+    second = await reader.get(page)
+    assert "Mô tả đã sửa ở máy khác" in second.text
+    assert second.text.count('class="') == first.text.count('class="') > 10
+    assert csrf(second.text) == reader.cookies["gd_csrf"]

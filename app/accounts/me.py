@@ -17,10 +17,11 @@ from app.accounts import devices
 from app.accounts.residents import device_cookie, device_person_id, ensure_device_person, unless_stored
 from app.accounts.restore import RestoreError, redeem_restore_link, send_restore_link, send_restore_text
 from app.accounts.rules import is_active
-from app.platform.abuse_limits import STORE as RATE_LIMITS
 from app.platform.i18n import current_language
 from app.platform.i18n import gettext as _
 from app.platform.settings import Settings
+from app.platform.text import clean_text
+from app.platform.throttle import AttemptCounter
 from notifications.inbox import (
     get_preferences,
     mark_all_read,
@@ -79,20 +80,21 @@ async def me_restore_link(request: Request, settings: NamedDependency[Settings])
     form = await request.form()
     try:
         await send_restore_link(request.app.stores.get("restore_links"), settings,
-                                await device_person_id(request), form.get("email") or "")  # fmt: skip
+                                await device_person_id(request), clean_text(form.get("email"), 254, "email"))
     except RestoreError as error:
         return await _me_page(request, settings, restore_error=str(error))
     return Redirect("/me/?link_sent=email#restore-h", status_code=HTTP_303_SEE_OTHER)
 
 
 @post("/me/restore-sms", include_in_schema=False)
-async def me_restore_sms(request: Request, settings: NamedDependency[Settings]) -> Response:
+async def me_restore_sms(
+    request: Request, settings: NamedDependency[Settings], attempts: NamedDependency[AttemptCounter]
+) -> Response:
     """Text the same link to a mobile number, for residents without e-mail."""
     form = await request.form()
-    stores = request.app.stores
     try:
-        await send_restore_text(stores.get("restore_links"), stores.get(RATE_LIMITS), settings,
-                                await device_person_id(request), form.get("phone") or "")  # fmt: skip
+        await send_restore_text(request.app.stores.get("restore_links"), attempts, settings,
+                                await device_person_id(request), clean_text(form.get("phone"), 40, "phone"))
     except RestoreError as error:
         return await _me_page(request, settings, sms_error=str(error))
     return Redirect("/me/?link_sent=sms#restore-h", status_code=HTTP_303_SEE_OTHER)

@@ -9,11 +9,13 @@ import asyncio
 import hmac
 import secrets
 import smtplib
+from datetime import timedelta
 from email.message import EmailMessage
 
 from app.platform.i18n import gettext as _
 from app.platform.sms import SmsError, mobile_number, send_sms
 from app.platform.tables import Person
+from app.platform.throttle import AttemptCounter
 from app.reporting.submission import EMAIL
 
 RESTORE_LINK_SECONDS = 24 * 3600
@@ -26,9 +28,9 @@ class RestoreError(ValueError):
     """Why the link cannot be sent, in words the resident can act on."""
 
 
-def _has_reports(person_id: int | None) -> int:
-    """A browser that never sent or followed a report has nothing to bring over: refused
-    before anything is stored for it."""
+def _known_device(person_id: int | None) -> int:
+    """The resident behind this browser. A browser that never sent or followed anything has
+    no resident row and nothing to bring over: refused before anything is stored for it."""
     if person_id is None:
         raise RestoreError(_("This phone has not sent or followed any report yet: there is nothing to "
                              "bring to another phone."))  # fmt: skip
@@ -46,7 +48,7 @@ def _send(settings, message: EmailMessage) -> None:
 
 async def send_restore_link(store, settings, person_id: int | None, address: str) -> None:
     """E-mail a link, valid for a day and once, that brings this device's reports to another."""
-    person_id = _has_reports(person_id)
+    person_id = _known_device(person_id)
     address = address.strip()
     if not settings.smtp_host:
         raise RestoreError(_("Sending e-mail is not set up on this server yet."))
@@ -69,28 +71,29 @@ async def send_restore_link(store, settings, person_id: int | None, address: str
         raise RestoreError(_("The e-mail could not be sent just now. Please try again later.")) from None
 
 
-async def _count_text_to(counts, settings, number: str) -> None:
-    """Count one more text to this number today, or refuse past the limit. The key is a keyed
+async def _count_text_to(attempts: AttemptCounter, settings, number: str) -> None:
+    """Count one more text to this number today, or refuse past the limit. Counted before
+    sending and in one atomic step, so requests from many devices at once cannot all pass;
+    a send that fails still counts, so a failing gateway is not hammered. The key is a keyed
     hash of the number: the store never holds the number itself."""
     digest = hmac.new(settings.secret_key.encode(), f"sms:{number}".encode(), "sha256").hexdigest()[:24]
-    key = f"restore_sms:number:{digest}"
-    sent = int(await counts.get(key) or 0)
-    if sent >= TEXTS_PER_NUMBER_PER_DAY:
+    sent = await attempts.hit(f"restore_sms:number:{digest}", timedelta(seconds=RESTORE_LINK_SECONDS))
+    if sent > TEXTS_PER_NUMBER_PER_DAY:
         raise RestoreError(_("This number has been sent %(n)d links today. Try again tomorrow, or use "
                              "e-mail.") % {"n": TEXTS_PER_NUMBER_PER_DAY})  # fmt: skip
-    remaining = await counts.expires_in(key) if sent else None
-    await counts.set(key, str(sent + 1), expires_in=remaining or RESTORE_LINK_SECONDS)
 
 
-async def send_restore_text(links, counts, settings, person_id: int | None, typed_number: str) -> None:
+async def send_restore_text(
+    links, attempts: AttemptCounter, settings, person_id: int | None, typed_number: str
+) -> None:
     """Text a link, valid for a day and once, that brings this device's reports to another."""
     if settings.sms_gateway is None:
         raise RestoreError(_("Sending SMS is not set up on this server yet."))
-    person_id = _has_reports(person_id)
-    number = mobile_number(typed_number[:40])
+    person_id = _known_device(person_id)
+    number = mobile_number(typed_number)
     if number is None:
         raise RestoreError(_("This does not look like a Vietnamese mobile number, e.g. 0912 345 678."))
-    await _count_text_to(counts, settings, number)
+    await _count_text_to(attempts, settings, number)
     # 128 bits: shorter than the e-mail's token so the message fits one 160-character SMS.
     token = secrets.token_urlsafe(16)
     await links.set(token, str(person_id), expires_in=RESTORE_LINK_SECONDS)

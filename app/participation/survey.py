@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from app.accounts.policy import Act, Actor, Place, allows
 from app.platform import clock
 from app.platform.clock import VIETNAM
-from app.platform.db import UNIQUE_VIOLATIONS, write_transaction
+from app.platform.db import UNIQUE_VIOLATIONS, for_update, write_transaction
 from app.platform.i18n import N_
 from app.platform.i18n import gettext as _
 from app.platform.kept import forget_all
@@ -315,6 +315,9 @@ async def submit(ward_id: int, period: Period, person_id: int, answer: Answer) -
     transaction that wrote it or by its place in the table (_rewritten_together)."""
     try:
         async with write_transaction():
+            # One answering transaction at a time per ward: a second one reading the period's
+            # answers before the first commits would write them back a second time.
+            await for_update(Ward.select(Ward.id).where(Ward.id == ward_id)).first()
             if await has_answered(ward_id, period, person_id):
                 return False
             await SurveyMark.insert(SurveyMark(ward=ward_id, period=period.key, person=person_id))

@@ -8,7 +8,7 @@ else sees it within PUBLIC_MAX_AGE_SECONDS.
 
 HTML pages carry the visitor's CSRF token (and set its cookie on a first visit), so they are
 `private`: the browser may keep its own copy, a shared cache may not. This module keeps each
-page once, uncompressed, with a hole where the token was (KeptPage), and answers the next
+page once, uncompressed, with a hole where the token was (page_template), and answers the next
 anonymous reader through Litestar's own CSRF and compression middleware around the kept page:
 CSRFMiddleware gives the reader their own token (from their cookie, or a new one with its
 cookie), the hole is filled with it, and CompressionMiddleware compresses for their
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 from collections import OrderedDict
 from datetime import datetime, timedelta
 
@@ -43,7 +44,7 @@ HTML_PREFIXES = ("/r/", "/wards/", "/provinces/")
 HTML_PATHS = ("/", "/map")
 API_PREFIXES = ("/api/v1/reports", "/api/v1/map", "/api/v1/categories")
 # The receipt a resident lands on after filing or rating shows their own fresh act.
-FRESH_QUERY_FLAGS = (b"new=1", b"rated=1", b"supported=1")
+FRESH_QUERY_FLAGS = (b"new=1", b"rated=1", b"supported=1", b"flagged=1")
 # Per route (Litestar builds the middleware once per route): a bound on the worker's memory.
 KEPT_BYTES = 4 * 1024 * 1024
 KEPT_ANSWER_MAX_BYTES = 256 * 1024
@@ -55,6 +56,7 @@ KEPT_PAGE = "gandan.kept_page"  # the scope key the kept page travels under to b
 PER_ANSWER_HEADERS = {b"content-length", b"content-encoding", b"set-cookie", b"vary", b"etag",
                       b"cache-control"}  # fmt: skip
 DECOMPRESS = {b"br": brotli.decompress, b"gzip": gzip.decompress}
+DRAWN_TOKEN = re.compile(r"[0-9a-f]{64,}")  # what litestar.middleware.csrf.generate_csrf_token draws
 
 
 def _kind(scope: Scope) -> str | None:
@@ -85,7 +87,8 @@ def _matches(if_none_match: bytes | None, etag: bytes) -> bool:
 
 
 class KeptAnswers:
-    """Whole JSON answers, each for PUBLIC_MAX_AGE_SECONDS; past the byte budget the oldest go first."""
+    """Whole JSON answers, or pages with a hole for the token, each for PUBLIC_MAX_AGE_SECONDS;
+    past the byte budget the oldest go first."""
 
     def __init__(self, budget: int = KEPT_BYTES) -> None:
         self.budget, self.used = budget, 0
@@ -121,24 +124,34 @@ def page_template(
     headers: list, body: bytes, token: str | None, csrf_cookie: bytes
 ) -> tuple[list, bytes] | None:
     """A first answer made into a page to keep: the headers that are the page's own, and the
-    body uncompressed with the reader's token replaced by the hole. None when it cannot be
-    kept: a cookie other than the CSRF one was set, or an encoding this module cannot undo."""
+    body uncompressed with the reader's token replaced by the hole. Only an answer to a reader
+    who came without a CSRF cookie is kept: Litestar then drew a new token (hex, with its
+    cookie set here) that cannot be confused with anything else on the page, whereas a
+    cookie's value is whatever the reader sent ("class" would punch holes all over the page).
+    None when it cannot be kept: no new token, another cookie set, an encoding this module
+    cannot undo, a page too large, or a page that somehow holds the hole already."""
     own = []
     encoding = b""
+    new_token = False
     for name, value in headers:
         lowered = name.lower()
-        if lowered == b"set-cookie" and not value.startswith(csrf_cookie + b"="):
-            return None
-        if lowered == b"content-encoding":
+        if lowered == b"set-cookie":
+            if not value.startswith(csrf_cookie + b"="):
+                return None
+            new_token = True
+        elif lowered == b"content-encoding":
             encoding = value.strip().lower()
         elif lowered not in PER_ANSWER_HEADERS:
             own.append((name, value))
+    if not (new_token and token and DRAWN_TOKEN.fullmatch(token)):
+        return None
     if encoding and encoding not in DECOMPRESS:
         return None
+    # At most KEPT_ANSWER_MAX_BYTES of our own compressed output: quick to undo on the loop.
     html = DECOMPRESS[encoding](body) if encoding else body
-    if token and TOKEN_HOLE not in html:
-        html = html.replace(token.encode(), TOKEN_HOLE)
-    return own, html
+    if len(html) > KEPT_ANSWER_MAX_BYTES or TOKEN_HOLE in html:
+        return None
+    return own, html.replace(token.encode(), TOKEN_HOLE)
 
 
 async def _answer_kept_page(scope: Scope, receive: Receive, send: Send) -> None:
@@ -246,7 +259,7 @@ class PublicCachingMiddleware:
     ) -> None:
         """The kept page with this reader's token, compressed for them, with an ETag of what
         they receive (it holds their token) and 304 when they have it already."""
-        _status, headers, template = page
+        _always_200, headers, template = page
         start: Message | None = None
         chunks: list[bytes] = []
 

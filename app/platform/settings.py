@@ -303,9 +303,9 @@ def _sms_gateway(env: dict[str, str]) -> SmsGateway | None:
     if missing := [name for name in names if not given[name]]:
         raise SettingsError(missing[0], "is needed with the other SMS settings (SMS_API_KEY, SMS_SECRET_KEY, "
                             "SMS_BRANDNAME), or leave all three empty for no SMS")  # fmt: skip
+    sandbox = env.get("SMS_SANDBOX", "").strip().lower() in ("1", "true", "yes", "on")
     return SmsGateway(url=url, api_key=given["SMS_API_KEY"], secret_key=given["SMS_SECRET_KEY"],
-                      brandname=given["SMS_BRANDNAME"],
-                      sandbox=env.get("SMS_SANDBOX", "").strip().lower() in ("1", "true", "yes"))  # fmt: skip
+                      brandname=given["SMS_BRANDNAME"], sandbox=sandbox)  # fmt: skip
 
 
 @lru_cache(maxsize=1)

@@ -31,7 +31,7 @@ TIMEOUT_SECONDS = 10
 
 # A Vietnamese mobile number: 0 or +84/84, then 9 digits starting 3, 5, 7, 8 or 9 (the mobile
 # ranges since the 2018 renumbering). Landlines cannot receive SMS.
-MOBILE = re.compile(r"(?:\+?84|0)([35789]\d{8})")
+MOBILE = re.compile(r"(?:\+?84|0)([35789][0-9]{8})")  # ASCII digits only, not any Unicode digit
 SEPARATORS = re.compile(r"[\s.\-()]")
 
 
@@ -94,6 +94,8 @@ def _accepted_or_raise(answer: httpx.Response) -> None:
     try:
         result = answer.json()
     except ValueError:
+        result = {}
+    if not isinstance(result, dict):
         result = {}
     code = str(result.get("CodeResult", ""))
     if code in (ACCEPTED, ALREADY_ACCEPTED):
