@@ -235,3 +235,13 @@ async def test_a_page_answered_to_a_reader_with_their_own_cookie_is_not_kept(fix
     assert "Mô tả đã sửa ở máy khác" in second.text
     assert second.text.count('class="') == first.text.count('class="') > 10
     assert csrf(second.text) == reader.cookies["gd_csrf"]
+
+
+async def test_a_kept_page_escapes_the_token_a_reader_sent_in_their_cookie(fixed_clock, accounts, client):
+    report = await new_report()
+    page = f"/r/{report['code']}"
+    assert (await anonymous(client).get(page)).status_code == 200  # made and kept
+    hostile = anonymous(client)
+    answer = await hostile.get(page, headers={"cookie": 'gd_csrf=x"><i>injected</i>'})
+    assert answer.status_code == 200
+    assert "<i>injected</i>" not in answer.text and "&lt;i&gt;injected&lt;/i&gt;" in answer.text

@@ -29,6 +29,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
+from markupsafe import escape
 
 from app.platform import clock
 from app.platform.i18n import current_language
@@ -159,7 +160,9 @@ async def _answer_kept_page(scope: Scope, receive: Receive, send: Send) -> None:
     reader's token; CompressionMiddleware outside that compresses what is sent here."""
     headers, template = scope[KEPT_PAGE]  # type: ignore[literal-required]
     token = ScopeState.from_scope(scope).csrf_token
-    body = template.replace(TOKEN_HOLE, token.encode() if isinstance(token, str) else b"")
+    # Escaped as the template escapes it: a token taken from a cookie is whatever was sent.
+    filling = str(escape(token)).encode() if isinstance(token, str) else b""
+    body = template.replace(TOKEN_HOLE, filling)
     await send({"type": "http.response.start", "status": 200,
                 "headers": [*headers, (b"content-length", str(len(body)).encode())]})  # fmt: skip
     await send({"type": "http.response.body", "body": body})
