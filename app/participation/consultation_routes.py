@@ -23,6 +23,7 @@ from app.participation.moderation import moderate_comment
 from app.platform.charts import choice_bars
 from app.platform.i18n import N_
 from app.platform.i18n import gettext as _
+from app.platform.params import parse_ids
 from app.platform.photos import MediaStore
 from app.platform.settings import Settings
 from app.transparency.actions import Upload, wards_named
@@ -288,9 +289,7 @@ async def consultation_create(
             closes_on=closes_on,
             questions=questions,
             results_while_open=form.get("results_while_open") == "1",
-            group_ids=[int(g) for g in form.getall("groups") if isinstance(g, str) and g.isdigit()]
-            if "groups" in form
-            else [],
+            group_ids=parse_ids(form, "groups"),
             documents=documents,
         )
         consultation_id = await consultations.create(actor, new, MediaStore(settings.media_dir))

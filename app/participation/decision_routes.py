@@ -21,7 +21,7 @@ from app.participation.decisions import DecisionError, NewDecision
 from app.participation.households import RegisterError
 from app.platform.i18n import N_
 from app.platform.i18n import gettext as _
-from app.platform.params import RowId, parse_id
+from app.platform.params import RowId, parse_id, parse_ids
 from app.platform.photos import MediaStore
 from app.platform.settings import Settings
 from app.transparency.actions import Upload, wards_named
@@ -213,7 +213,7 @@ async def decision_create(
             summary=form.get("summary") or "",
             opens_on=opens_on,
             closes_on=closes_on,
-            group_ids=[int(g) for g in form.getall("groups") if str(g).isdigit()] if "groups" in form else [],
+            group_ids=parse_ids(form, "groups"),
             threshold=form.get("threshold") or "1/2",
             candidates=[form.get(f"candidate{i}") or "" for i in range(CANDIDATE_ROWS)],
             seats=_number(form.get("seats")),

@@ -38,6 +38,11 @@ def parse_id(raw: object) -> int | None:
     return value if 1 <= value <= MAX_ID else None
 
 
+def parse_ids(form, key: str) -> list[int]:
+    """The row ids ticked in a form's repeated field (checkboxes); anything else is left out."""
+    return [i for i in (parse_id(v) for v in (form.getall(key) if key in form else [])) if i is not None]
+
+
 def refuse_out_of_range_path_ids(request: Request) -> None:
     """Before every handler: a whole number in the path (`{id:int}`) past what an id column
     holds is refused with a 400 here, for every route at once, instead of reaching the driver
