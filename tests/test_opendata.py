@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
+from itertools import pairwise
 
 import pytest
 
@@ -32,6 +33,25 @@ async def test_map_layer_clusters_when_zoomed_out_and_lists_when_in(demo):
     assert len(near["reports"]) == closed and {r["status"] for r in near["reports"]} == {"closed"}
     assert (await demo.get("/api/v1/map", params={"zoom": 5})).status_code == 400
     assert (await demo.get("/api/v1/map", params={"bbox": "1,2,3", "zoom": 5})).status_code == 400
+
+
+async def test_zoomed_out_clusters_are_the_wards_whose_centre_is_in_the_box(demo):
+    """Cut boxes through the demo wards every way: each answer holds exactly the wards whose
+    centroid lies inside, each with its reports recounted from the rows."""
+    per_ward = {}
+    for row in await Report.select(Report.ward.lat, Report.ward.lon):
+        spot = (round(row["ward.lat"], 5), round(row["ward.lon"], 5))
+        per_ward[spot] = per_ward.get(spot, 0) + 1
+    lats, lons = sorted({lat for lat, _ in per_ward}), sorted({lon for _, lon in per_ward})
+    edges_lat = [lats[0] - 0.1, *((a + b) / 2 for a, b in pairwise(lats)), lats[-1] + 0.1]
+    edges_lon = [lons[0] - 0.1, *((a + b) / 2 for a, b in pairwise(lons)), lons[-1] + 0.1]
+    for south, north in zip(edges_lat, edges_lat[2:], strict=False):  # each box two wards high, then one wide
+        for west, east in [(edges_lon[0], edges_lon[-1]), *pairwise(edges_lon)]:
+            answer = (await demo.get("/api/v1/map", params={
+                "bbox": f"{west},{south},{east},{north}", "zoom": 9})).json()  # fmt: skip
+            expected = {spot: n for spot, n in per_ward.items()
+                        if south <= spot[0] <= north and west <= spot[1] <= east}  # fmt: skip
+            assert {(c["lat"], c["lon"]): c["count"] for c in answer["clusters"]} == expected
 
 
 async def test_csv_export_round_trips_and_honours_filters(demo):

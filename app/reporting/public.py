@@ -4,6 +4,7 @@ so the reporter's contact data (name unless shown, phone, email, device) cannot 
 from __future__ import annotations
 
 import json
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,7 +25,7 @@ from app.reporting.moderation import (
     public_timeline,
     withheld_photos,
 )
-from app.reporting.routing import locator
+from app.reporting.routing import WardPlace, locator
 
 
 def photo_urls(digest: str) -> dict:
@@ -173,12 +174,15 @@ BY_WARD_BELOW_ZOOM = 11
 BY_PROVINCE_BELOW_ZOOM = 7
 _unit_counts = Kept(PUBLIC_MAX_AGE_SECONDS)
 _busiest_wards = Kept(PUBLIC_MAX_AGE_SECONDS)
+_unit_groups = Kept(PUBLIC_MAX_AGE_SECONDS)
 
 
 async def _counts_per_ward(chosen: ReportFilter) -> dict[int, int]:
-    since = day_of(chosen.since) if chosen.since else None
-    key = (chosen.status, chosen.category, chosen.ward, since)
-    return await _unit_counts.get(key, lambda: _count_per_ward(*key))
+    return await _unit_counts.get(_unit_key(chosen), lambda: _count_per_ward(*_unit_key(chosen)))
+
+
+def _unit_key(chosen: ReportFilter) -> tuple:
+    return (chosen.status, chosen.category, chosen.ward, day_of(chosen.since) if chosen.since else None)
 
 
 async def _count_per_ward(
@@ -200,25 +204,47 @@ def forget_unit_counts() -> None:
     forget_all()
 
 
+@dataclass(frozen=True)
+class _UnitGroups:
+    """One filter's counts grouped by ward or province, each placed at its weighted centre and
+    sorted by latitude: a view's box is then a bisection and a short scan, not a pass over
+    every ward per request (which was most of a zoomed-out map request's time)."""
+
+    lats: list[float]
+    groups: list[tuple[float, dict]]  # (lon, the cluster as answered), in the order of lats
+
+    @classmethod
+    def of(cls, counts: dict[int, int], places: dict[int, WardPlace], by_province: bool) -> _UnitGroups:
+        sums: dict[str, tuple[int, float, float]] = {}
+        for ward_id, count in counts.items():
+            place = places.get(ward_id)
+            if place is None:
+                continue
+            key = place.province_code if by_province else place.code
+            total, lat, lon = sums.get(key, (0, 0.0, 0.0))
+            sums[key] = (total + count, lat + place.lat * count, lon + place.lon * count)
+        centres = sorted((lat / total, lon / total, total) for total, lat, lon in sums.values())
+        return cls(
+            [lat for lat, _, _ in centres],
+            [(lon, {"count": n, "lat": round(lat, 5), "lon": round(lon, 5)}) for lat, lon, n in centres],
+        )
+
+    def inside(self, west: float, south: float, east: float, north: float) -> list[dict]:
+        """The clusters in the box; shared between answers, so read, never changed."""
+        first, last = bisect_left(self.lats, south), bisect_right(self.lats, north)
+        return [cluster for lon, cluster in self.groups[first:last] if west <= lon <= east]
+
+
 async def unit_clusters(chosen: ReportFilter, zoom: int) -> list[dict]:
     """Report counts per ward (or per province when zoomed far out) inside the view's box."""
-    places = (await locator()).places
-    by_id = {p.id: p for p in places}
-    west, south, east, north = chosen.bbox or (-180, -90, 180, 90)
-    groups: dict[str, list] = {}
-    for ward_id, count in (await _counts_per_ward(chosen)).items():
-        place = by_id.get(ward_id)
-        if place is None:
-            continue
-        key = place.province_code if zoom < BY_PROVINCE_BELOW_ZOOM else place.code
-        total, lat, lon = groups.get(key, (0, 0.0, 0.0))
-        groups[key] = (total + count, lat + place.lat * count, lon + place.lon * count)
-    result = []
-    for total, lat_sum, lon_sum in groups.values():
-        lat, lon = lat_sum / total, lon_sum / total
-        if south <= lat <= north and west <= lon <= east:
-            result.append({"count": total, "lat": round(lat, 5), "lon": round(lon, 5)})
-    return result
+    by_province = zoom < BY_PROVINCE_BELOW_ZOOM
+    key = (*_unit_key(chosen), by_province)
+
+    async def grouped() -> _UnitGroups:
+        places = {p.id: p for p in (await locator()).places}
+        return _UnitGroups.of(await _counts_per_ward(chosen), places, by_province)
+
+    return (await _unit_groups.get(key, grouped)).inside(*(chosen.bbox or (-180, -90, 180, 90)))
 
 
 # The public view of one report in one query: its row, rating, photos and public timeline
