@@ -187,6 +187,7 @@ def cmd_sweep(args) -> int:
     from app.platform.media_sweep import sweep_media
     from app.platform.photos import media_stores
     from app.platform.stores import purge_expired_sessions
+    from app.transparency.queries import refresh_ward_indexes
 
     result = _run(sweep)
     print(f"Warned of deadlines: {result.warned}. Apology slips: {result.apologised}. "
@@ -198,6 +199,7 @@ def cmd_sweep(args) -> int:
     print(f"Proposals expired: {done.expired}. Proposal answers overdue: {done.proposals_overdue}. "
           f"Inspection answers overdue: {done.inspections_overdue}. "
           f"Household decisions closed: {done.decisions_closed}.")  # fmt: skip
+    print(f"Ward service indexes recomputed: {_run(refresh_ward_indexes)}.")
     removed = _run(lambda: sweep_media(*media_stores(get_settings())))
     print(f"Media files no report or action uses, removed: {removed}.")
     _run(lambda: purge_expired_sessions(get_settings()))

@@ -53,6 +53,7 @@ from app.reporting.labels import channel_label, location_source_label, photo_sta
 from app.reporting.moderation import photo_withheld
 from app.reporting.submission import MAX_PHOTOS
 from app.transparency import web as transparency_web
+from app.transparency.queries import refresh_ward_indexes
 
 logger = logging.getLogger("gandan")
 # Each capability keeps its own templates; the names are unique across them.
@@ -126,6 +127,10 @@ async def _sweep_forever(settings: Settings) -> None:
             await sweep_participation(media_stores(settings)[0])
         except Exception:  # as with the deadline sweep: logged, and tried again next round
             logger.exception("participation sweep failed")
+        try:
+            await refresh_ward_indexes()
+        except Exception:  # as with the deadline sweep: logged, and tried again next round
+            logger.exception("ward index refresh failed")
         await asyncio.sleep(settings.sweep_interval_seconds)
 
 

@@ -713,3 +713,18 @@ class ReportCount(Table, tablename="report_counts"):
     status = Varchar(length=20)
     category = ForeignKey(Category, on_delete=OnDelete.cascade)
     n = Integer(default=0)
+
+
+class WardIndexSnapshot(Table, tablename="ward_index_snapshots"):
+    """A ward's service index as last computed by the sweep (app/transparency/index_snapshots.py).
+
+    `changes` counts the writes that could move the index (bumped in the same transaction as
+    each change to one of the ward's reports or ratings); the snapshot is served only while
+    `computed_changes` still equals it and it is younger than its maximum age, so a change is
+    never hidden behind it."""
+
+    ward = ForeignKey(Ward, on_delete=OnDelete.cascade, unique=True)
+    changes = Integer(default=0)
+    computed_changes = Integer(default=-1)
+    computed_at = Timestamptz(null=True, default=None)
+    payload = Text(default="")  # the ServiceIndex as JSON; empty until first computed

@@ -11,6 +11,7 @@ from app.platform.db import UNIQUE_VIOLATIONS, write_transaction
 from app.platform.i18n import gettext as _
 from app.platform.tables import Rating
 from app.reporting.reports import apply_action
+from app.transparency.index_snapshots import ward_changed
 from notifications import notify
 
 
@@ -62,8 +63,10 @@ async def rate(report: dict, person_id: int | None, stars: int, comment: str = "
     if not 1 <= stars <= 5:
         raise FeedbackError(_("Choose from 1 to 5 stars."))
     try:
-        await Rating.insert(Rating(report=report["id"], person=person_id, stars=stars,
-                                   comment=comment.strip()[:1000]))  # fmt: skip
+        async with write_transaction():
+            await Rating.insert(Rating(report=report["id"], person=person_id, stars=stars,
+                                       comment=comment.strip()[:1000]))  # fmt: skip
+            await ward_changed(report["ward"])
     except UNIQUE_VIOLATIONS:
         raise FeedbackError(_("This report cannot be rated (again).")) from None
     kept.changed()  # the report's public view and its ward's index show ratings

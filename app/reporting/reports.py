@@ -16,6 +16,7 @@ from app.platform.tables import Category, Photo, Province, Report, ReportEvent, 
 from app.reporting.codes import next_tracking_code
 from app.reporting.counters import count_change, count_new
 from app.reporting.projection import Projection, apply, project
+from app.transparency.index_snapshots import MOVES_THE_INDEX, ward_changed
 
 
 @dataclass
@@ -86,6 +87,7 @@ async def create_report(new: NewReport, at: datetime | None = None) -> dict:
         await report.save()
         await count_new({"ward": new.ward_id, "created_at": at, "status": report.status,
                          "category": new.category_id})  # fmt: skip
+        await ward_changed(new.ward_id)
         event_id = await _insert_event(report.id, created, actor_id=new.filed_by_id or new.reporter_id)
         await _insert_photos(report.id, new.photos, stage="before", event_id=event_id, at=at)
     return await Report.select().where(Report.id == report.id).first()
@@ -133,6 +135,8 @@ async def _append(report: dict, event: dict, **columns) -> dict:
             Report.id == report["id"]
         )
     await count_change(report, changes)  # also for an event that changes no field: a reply is news
+    if changes.keys() & MOVES_THE_INDEX:
+        await ward_changed(report["ward"], changes.get("ward"))
     event_id = await _insert_event(report["id"], event, **columns)
     return {**changes, "event_id": event_id}
 

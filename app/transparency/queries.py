@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from app.participation.survey import index_shares
@@ -11,6 +13,7 @@ from app.platform.clock import VIETNAM
 from app.platform.i18n import vietnamese_sort_key
 from app.platform.kept import PUBLIC_MAX_AGE_SECONDS, Kept
 from app.platform.tables import DeadlineMark, Follow, Province, Rating, Report, ReportEvent, Ward
+from app.transparency import index_snapshots
 from app.transparency.service_index import CaseFacts, ServiceIndex, compute
 
 PERIOD_DAYS = 365
@@ -63,32 +66,61 @@ async def _facts_by_ward(ward_ids: list[int], since: datetime) -> tuple[dict[int
     return facts, stars
 
 
-# A ward's index reads a year of its cases: the same for every reader for a few seconds.
+async def _live_indexes(ward_ids: list[int], now: datetime) -> dict[int, ServiceIndex]:
+    """The wards' indexes computed from a year of their cases."""
+    facts, stars = await _facts_by_ward(ward_ids, now - timedelta(days=PERIOD_DAYS))
+    surveys = await index_shares(ward_ids, now)
+    months = last_months(now)
+    return {w: compute(facts.get(w, []), stars.get(w, []), now, months, surveys.get(w)) for w in ward_ids}
+
+
+async def _indexes(ward_ids: list[int], now: datetime) -> dict[int, ServiceIndex]:
+    """The stored snapshot where one may be served (index_snapshots), else computed now."""
+    indexes = await index_snapshots.servable(ward_ids, now)
+    if missing := [w for w in ward_ids if w not in indexes]:
+        indexes |= await _live_indexes(missing, now)
+    return indexes
+
+
+# The same for every reader for a few seconds.
 _ward_indexes = Kept(PUBLIC_MAX_AGE_SECONDS)
 
 
 async def ward_index(ward_id: int, now: datetime | None = None) -> ServiceIndex:
     if now is not None:
-        return await _ward_index(ward_id, now)
-    return await _ward_indexes.get(ward_id, lambda: _ward_index(ward_id, clock.now()))
+        return (await _indexes([ward_id], now))[ward_id]
+    return await _ward_indexes.get(ward_id, lambda: ward_index(ward_id, clock.now()))
 
 
-async def _ward_index(ward_id: int, now: datetime) -> ServiceIndex:
-    facts, stars = await _facts_by_ward([ward_id], now - timedelta(days=PERIOD_DAYS))
-    surveys = await index_shares([ward_id], now)
-    months = last_months(now)
-    return compute(facts.get(ward_id, []), stars.get(ward_id, []), now, months, surveys.get(ward_id))
+async def refresh_ward_indexes(
+    now: datetime | None = None,
+    *,
+    wards: list[int] | None = None,
+    batch: int = 5,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """The sweep's part: store a new snapshot for every ward (or each of `wards`) whose
+    snapshot is missing, changed or ageing, a few wards at a time (a batch reads the cases on
+    the event loop's thread, so it is kept short); returns how many were stored."""
+    now = now or clock.now()
+    changes_read = await index_snapshots.due(now, wards)  # read before the cases, as store() requires
+    due, stored = sorted(changes_read), 0
+    for start in range(0, len(due), batch):
+        chunk = due[start : start + batch]
+        for ward_id, index in (await _live_indexes(chunk, now)).items():
+            stored += await index_snapshots.store(ward_id, index, now, changes_read[ward_id])
+        if progress:
+            progress(start + len(chunk), len(due))
+        await asyncio.sleep(0)  # the pages' readers go between batches
+    return stored
 
 
 async def province_ranking(province_id: int, now: datetime | None = None) -> list[dict]:
     """Every ward of the province with its index, best first; wards without reports last."""
     now = now or clock.now()
     wards = await Ward.select(Ward.id, Ward.code, Ward.name).where(Ward.province == province_id)
-    facts, stars = await _facts_by_ward([w["id"] for w in wards], now - timedelta(days=PERIOD_DAYS))
-    months = last_months(now)
-    surveys = await index_shares([w["id"] for w in wards], now)
-    ranked = [{**w, "index": compute(facts.get(w["id"], []), stars.get(w["id"], []), now, months,
-                                     surveys.get(w["id"]))} for w in wards]  # fmt: skip
+    indexes = await _indexes([w["id"] for w in wards], now)
+    ranked = [{**w, "index": indexes[w["id"]]} for w in wards]
     ranked.sort(key=lambda w: (w["index"].score is None, -(w["index"].score or 0), not w["index"].reports,
                                vietnamese_sort_key(w["name"])))  # fmt: skip
     for position, ward in enumerate(ranked, start=1):
