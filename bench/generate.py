@@ -81,7 +81,8 @@ def _prepare(env: dict) -> None:
 
 def _recount(env: dict) -> None:
     subprocess.run([sys.executable, "-c", "import asyncio; from app.reporting.counters import "
-                    "rebuild_counters as r; asyncio.run(r())"], env=env, check=True)  # fmt: skip
+                    "rebuild_counters as r, rebuild_map_cells as m; asyncio.run(r()); asyncio.run(m())"],
+                   env=env, check=True)  # fmt: skip
 
 
 _REFRESH_INDEXES = """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import xml.etree.ElementTree as ET
 from itertools import pairwise
@@ -52,6 +53,27 @@ async def test_zoomed_out_clusters_are_the_wards_whose_centre_is_in_the_box(demo
             expected = {spot: n for spot, n in per_ward.items()
                         if south <= spot[0] <= north and west <= spot[1] <= east}  # fmt: skip
             assert {(c["lat"], c["lon"]): c["count"] for c in answer["clusters"]} == expected
+
+
+@pytest.mark.parametrize("status", [None, "closed"])
+async def test_the_grid_counts_every_report_in_the_cells_the_view_touches(demo, status):
+    """Zoom 12: each cell the box touches, counted whole, with its reports' mean position,
+    grouped here by hand from the rows."""
+    size = 360 / 2**12 / 256 * 60
+    west, south, east, north = 106.62, 20.80, 106.70, 20.86  # cuts through the demo's reports
+    lowest, highest = math.floor((south + 90) / size), math.floor((north + 90) / size)
+    leftmost, rightmost = math.floor((west + 180) / size), math.floor((east + 180) / size)
+    grouped: dict[tuple, list] = {}
+    for r in await Report.select(Report.lat, Report.lon, Report.status):
+        y, x = math.floor((r["lat"] + 90) / size), math.floor((r["lon"] + 180) / size)
+        if lowest <= y <= highest and leftmost <= x <= rightmost and status in (None, r["status"]):
+            grouped.setdefault((y, x), []).append((r["lat"], r["lon"]))
+    expected = {(round(sum(a for a, _ in v) / len(v), 5), round(sum(o for _, o in v) / len(v), 5)): len(v)
+                for v in grouped.values()}  # fmt: skip
+    assert expected, "the box must hold some of the demo's reports"
+    params = {"bbox": f"{west},{south},{east},{north}", "zoom": 12} | ({"status": status} if status else {})
+    answer = (await demo.get("/api/v1/map", params=params)).json()
+    assert {(c["lat"], c["lon"]): c["count"] for c in answer["clusters"]} == expected
 
 
 async def test_csv_export_round_trips_and_honours_filters(demo):

@@ -5,6 +5,7 @@ by whoever made it and by everyone else within the max-age the answers state."""
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections import Counter
 from datetime import UTC
@@ -17,7 +18,7 @@ from piccolo.engine import engine_finder
 from app.accounts.rules import load_actor
 from app.casework.steps import Step, perform
 from app.cli import default_workers
-from app.platform.tables import Report, ReportCount
+from app.platform.tables import MapCell, Report, ReportCount
 from tests.test_event_log import STAFF, forget, moves, run, with_photos
 from tests.workspace_helpers import KIEN_AN, PHU_LIEN, csrf, new_report, resident, sign_in, staff_accounts
 
@@ -43,6 +44,32 @@ async def counters() -> Counter:
     return Counter({(r["ward"], r["day"], r["status"], r["category"]): r["n"] for r in rows if r["n"]})
 
 
+# The map draws a grid at zooms 11 to 14, each cell 60 pixels of a 256-pixel tile.
+GRID = {zoom: 360 / 2**zoom / 256 * 60 for zoom in (11, 12, 13, 14)}
+
+
+async def cell_recount() -> tuple[Counter, dict]:
+    """The oracle for the map's cells: every report row placed in its cell at each zoom, by
+    hand; (counts, sums of the positions) per (zoom, row, column, status)."""
+    counted, sums = Counter(), {}
+    for r in await Report.select(Report.lat, Report.lon, Report.status):
+        for zoom, size in GRID.items():
+            key = (zoom, math.floor((r["lat"] + 90) / size), math.floor((r["lon"] + 180) / size), r["status"])
+            counted[key] += 1
+            lat, lon = sums.get(key, (0.0, 0.0))
+            sums[key] = (lat + r["lat"], lon + r["lon"])
+    return counted, sums
+
+
+async def cells_agree_with_a_recount() -> None:
+    counted, sums = await cell_recount()
+    rows = [r for r in await MapCell.select() if r["n"]]
+    assert Counter({(r["zoom"], r["y"], r["x"], r["status"]): r["n"] for r in rows}) == counted
+    for r in rows:
+        lat, lon = sums[(r["zoom"], r["y"], r["x"], r["status"])]
+        assert math.isclose(r["lat_sum"], lat, abs_tol=1e-6) and math.isclose(r["lon_sum"], lon, abs_tol=1e-6)
+
+
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(moves=moves)
 async def test_counters_equal_a_recount_after_random_workflows(fixed_clock, accounts, moves):
@@ -57,13 +84,15 @@ async def test_counters_equal_a_recount_after_random_workflows(fixed_clock, acco
     try:
         await run(moves, actors, accounts, residents, [first, second], fixed_clock)
         assert await counters() == await recount()
+        await cells_agree_with_a_recount()
     finally:  # the test's own reports and counters go, so the next example starts empty
         await forget([first["id"], second["id"]])
         await ReportCount.delete(force=True)
+        await MapCell.delete(force=True)
 
 
 async def test_counters_are_rebuilt_from_the_rows(fixed_clock, accounts):
-    from app.reporting.counters import rebuild_counters
+    from app.reporting.counters import rebuild_counters, rebuild_map_cells
 
     await new_report()
     fixed_clock.advance(days=2)
@@ -72,6 +101,10 @@ async def test_counters_are_rebuilt_from_the_rows(fixed_clock, accounts):
     await rebuild_counters()
     assert await counters() == await recount()
     assert sum((await counters()).values()) == 2
+    await engine_finder().run_ddl("DELETE FROM map_cells")
+    await rebuild_map_cells()
+    await cells_agree_with_a_recount()
+    assert sum((await cell_recount())[0].values()) == 2 * len(GRID)
 
 
 def anonymous(client: httpx.AsyncClient) -> httpx.AsyncClient:

@@ -728,3 +728,18 @@ class WardIndexSnapshot(Table, tablename="ward_index_snapshots"):
     computed_changes = Integer(default=-1)
     computed_at = Timestamptz(null=True, default=None)
     payload = Text(default="")  # the ServiceIndex as JSON; empty until first computed
+
+
+class MapCell(Table, tablename="map_cells"):
+    """How many reports of a status lie in one cell of the map's grid at one zoom level, with
+    the sums of their positions (for the cluster's centre): kept by app/reporting/counters.py
+    in the same transaction as each change, so the zoomed-out map reads a few hundred cells
+    instead of walking every report in a 30 km view. Unique (zoom, y, x, status)."""
+
+    zoom = SmallInt()
+    y = Integer()  # the cell's row: ⌊(lat + 90) / size⌋, size the zoom's cell in degrees
+    x = Integer()  # its column: ⌊(lon + 180) / size⌋
+    status = Varchar(length=20)
+    n = Integer(default=0)
+    lat_sum = DoublePrecision(default=0.0)
+    lon_sum = DoublePrecision(default=0.0)

@@ -159,5 +159,4 @@ class ApiV1(Controller):
             ]}  # fmt: skip
         if zoom < BY_WARD_BELOW_ZOOM:
             return {"clusters": await unit_clusters(report_filter, zoom)}
-        # A cell of about 60 screen pixels at this zoom (256-pixel tiles).
-        return {"clusters": await clusters(report_filter, cell_degrees=360 / 2**zoom / 256 * 60)}
+        return {"clusters": await clusters(report_filter, zoom)}

@@ -9,10 +9,15 @@ migration that creates the table, and the benchmark's bulk loader, use it).
 
 The day is the report's creation date in UTC; a report's category never changes, its ward
 (by a transfer) and status (by every step) may.
+
+The map's grid cells (`map_cells`) are kept the same way: per zoom level that the map draws as a
+grid, the cell a report's position falls in, by status, with the sums of the positions so a
+cluster is drawn at its reports' centre. A report's position never changes; its status does.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
@@ -20,7 +25,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine
 
 from app.platform import kept
-from app.platform.tables import ReportCount
+from app.platform.tables import MapCell, ReportCount
 
 _UPSERT = (
     "INSERT INTO report_counts (ward, day, status, category, n) VALUES ({}, {}, {}, {}, {}) "
@@ -41,9 +46,40 @@ async def _add(key: tuple, n: int) -> None:
     kept.changed()
 
 
+# The zoom levels the public map draws as a grid (app/reporting/api.py: wards below, single
+# reports from 15), and the cell of each: about 60 screen pixels of a 256-pixel tile.
+GRID_ZOOMS = range(11, 15)
+
+
+def cell_degrees(zoom: int) -> float:
+    return 360 / 2**zoom / 256 * 60
+
+
+def cell_of(zoom: int, lat: float, lon: float) -> tuple[int, int]:
+    """(y, x) of the grid cell holding this position at this zoom."""
+    size = cell_degrees(zoom)
+    return math.floor((lat + 90) / size), math.floor((lon + 180) / size)
+
+
+_CELL_UPSERT = (
+    "INSERT INTO map_cells (zoom, y, x, status, n, lat_sum, lon_sum) VALUES {} "
+    "ON CONFLICT (zoom, y, x, status) DO UPDATE SET n = map_cells.n + excluded.n, "
+    "lat_sum = map_cells.lat_sum + excluded.lat_sum, lon_sum = map_cells.lon_sum + excluded.lon_sum"
+)
+
+
+async def _add_to_cells(lat: float, lon: float, status: str, n: int) -> None:
+    rows, args = [], []
+    for zoom in GRID_ZOOMS:
+        rows.append("({}, {}, {}, {}, {}, {}, {})")
+        args += [zoom, *cell_of(zoom, lat, lon), status, n, n * lat, n * lon]
+    await MapCell.raw(_CELL_UPSERT.format(", ".join(rows)), *args)
+
+
 async def count_new(row: Mapping) -> None:
-    """A report was created: `row` has ward, created_at, status and category."""
+    """A report was created: `row` has ward, created_at, status, category, lat and lon."""
     await _add(_key(row), 1)
+    await _add_to_cells(row["lat"], row["lon"], str(row["status"]), 1)
 
 
 async def count_change(before: Mapping, changes: Mapping) -> None:
@@ -57,6 +93,9 @@ async def count_change(before: Mapping, changes: Mapping) -> None:
     if old != new:
         await _add(old, -1)
         await _add(new, 1)
+    if "status" in changes and str(changes["status"]) != str(before["status"]):
+        await _add_to_cells(before["lat"], before["lon"], str(before["status"]), -1)
+        await _add_to_cells(before["lat"], before["lon"], str(changes["status"]), 1)
 
 
 async def rebuild_counters() -> None:
@@ -71,3 +110,21 @@ async def rebuild_counters() -> None:
         f"INSERT INTO report_counts (ward, day, status, category, n) SELECT ward, {day}, status, category, "
         f"count(*) FROM reports GROUP BY ward, {day}, status, category"
     )
+
+
+async def rebuild_map_cells() -> None:
+    """Recount the map's grid cells from the report rows (one statement per zoom)."""
+    sqlite = isinstance(engine_finder(), SQLiteEngine)
+    await MapCell.raw("DELETE FROM map_cells")
+    for zoom in GRID_ZOOMS:
+        size = cell_degrees(zoom)
+        # Positions are ≥ 0 once shifted, so SQLite's truncating CAST is the floor.
+        y, x = (
+            (f"CAST((lat + 90) / {size!r} AS INTEGER)", f"CAST((lon + 180) / {size!r} AS INTEGER)")
+            if sqlite
+            else (f"FLOOR((lat + 90) / {size!r})::integer", f"FLOOR((lon + 180) / {size!r})::integer")
+        )
+        await MapCell.raw(
+            f"INSERT INTO map_cells (zoom, y, x, status, n, lat_sum, lon_sum) SELECT {zoom}, {y}, {x}, "
+            f"status, count(*), sum(lat), sum(lon) FROM reports GROUP BY {y}, {x}, status"
+        )

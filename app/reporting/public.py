@@ -18,8 +18,8 @@ from piccolo.querystring import QueryString
 from app.casework.workflow import OPEN_STATUSES
 from app.platform.kept import PUBLIC_MAX_AGE_SECONDS, Kept, forget_all
 from app.platform.photos import media_name
-from app.platform.tables import Category, Photo, Report, ReportCount, Ward
-from app.reporting.counters import day_of
+from app.platform.tables import Category, MapCell, Photo, Report, ReportCount, Ward
+from app.reporting.counters import GRID_ZOOMS, cell_degrees, cell_of, day_of
 from app.reporting.moderation import (
     description_moderation,
     public_description,
@@ -178,9 +178,11 @@ async def recent_reports(chosen: ReportFilter = EVERYTHING, limit: int = 12) -> 
     ]
 
 
-async def clusters(chosen: ReportFilter, cell_degrees: float, limit: int = 2000) -> list[dict]:
-    """Reports grouped on a grid of `cell_degrees`, for the map when zoomed out: a count and
-    the mean position per cell. Computed in the database, so a million reports stay cheap."""
+async def clusters(chosen: ReportFilter, zoom: int, limit: int = 2000) -> list[dict]:
+    """Reports grouped on the grid of this zoom (counters.cell_degrees), for the map between
+    the ward clusters and single reports: a count and the mean position per cell."""
+    if zoom in GRID_ZOOMS and chosen.bbox and _only_box_and_status(chosen):
+        return await _clusters_from_cells(chosen, zoom, limit)
     # Grid cells by integer division; SQLite truncates with CAST, PostgreSQL needs FLOOR.
     if isinstance(engine_finder(), SQLiteEngine):
         cell = "CAST((reports.lat + 90) / {} AS INTEGER), CAST((reports.lon + 180) / {} AS INTEGER)"
@@ -189,11 +191,36 @@ async def clusters(chosen: ReportFilter, cell_degrees: float, limit: int = 2000)
     query = chosen.apply(
         Report.select(Count(alias="n"), Avg(Report.lat, alias="lat"), Avg(Report.lon, alias="lon"))
     )
-    grouped = QueryString(
-        f"{{}} GROUP BY {cell} LIMIT {int(limit)}", query.querystrings[0], cell_degrees, cell_degrees
-    )
+    size = cell_degrees(zoom)
+    grouped = QueryString(f"{{}} GROUP BY {cell} LIMIT {int(limit)}", query.querystrings[0], size, size)
     rows = await engine_finder().run_querystring(grouped)
     return [{"count": r["n"], "lat": round(r["lat"], 5), "lon": round(r["lon"], 5)} for r in rows]
+
+
+def _only_box_and_status(chosen: ReportFilter) -> bool:
+    return chosen == ReportFilter(bbox=chosen.bbox, status=chosen.status)
+
+
+_CELLS_IN_BOX = (
+    "SELECT SUM(n) AS n, SUM(lat_sum) AS lat_sum, SUM(lon_sum) AS lon_sum FROM map_cells "
+    "WHERE zoom = {} AND y >= {} AND y <= {} AND x >= {} AND x <= {}"
+)
+
+
+async def _clusters_from_cells(chosen: ReportFilter, zoom: int, limit: int) -> list[dict]:
+    """The same grid read from the cells kept by app/reporting/counters.py: a few hundred rows
+    instead of every report in view. A cell the view's edge cuts is counted whole, as a map
+    draws it (the computed grid cut it at the edge, so a cluster changed as the map moved)."""
+    west, south, east, north = chosen.bbox
+    (bottom, left), (top, right) = cell_of(zoom, south, west), cell_of(zoom, north, east)
+    sql, args = _CELLS_IN_BOX, [zoom, bottom, top, left, right]
+    if chosen.status:
+        sql, args = sql + " AND status = {}", [*args, chosen.status]
+    rows = await MapCell.raw(sql + f" GROUP BY y, x HAVING SUM(n) > 0 LIMIT {int(limit)}", *args)
+    return [
+        {"count": r["n"], "lat": round(r["lat_sum"] / r["n"], 5), "lon": round(r["lon_sum"] / r["n"], 5)}
+        for r in rows
+    ]
 
 
 # Zoomed out, the map groups by administrative unit instead of scanning the box: one count

@@ -86,7 +86,7 @@ async def create_report(new: NewReport, at: datetime | None = None) -> dict:
         )
         await report.save()
         await count_new({"ward": new.ward_id, "created_at": at, "status": report.status,
-                         "category": new.category_id})  # fmt: skip
+                         "category": new.category_id, "lat": new.lat, "lon": new.lon})  # fmt: skip
         await ward_changed(new.ward_id)
         event_id = await _insert_event(report.id, created, actor_id=new.filed_by_id or new.reporter_id)
         await _insert_photos(report.id, new.photos, stage="before", event_id=event_id, at=at)
