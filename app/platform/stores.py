@@ -18,7 +18,8 @@ from app.platform.settings import Settings
 async def purge_expired_sessions(settings: Settings) -> None:
     """Expired sessions are otherwise removed only when someone presents their cookie again;
     Redis expires its keys by itself."""
-    if not settings.redis_url:
+    # No folder yet (no one has signed in since install): nothing has expired.
+    if not settings.redis_url and (settings.var_dir / "sessions").is_dir():
         await make_stores(settings)["sessions"].delete_expired()
 
 
