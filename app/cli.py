@@ -199,7 +199,9 @@ def cmd_sweep(args) -> int:
     print(f"Proposals expired: {done.expired}. Proposal answers overdue: {done.proposals_overdue}. "
           f"Inspection answers overdue: {done.inspections_overdue}. "
           f"Household decisions closed: {done.decisions_closed}.")  # fmt: skip
-    print(f"Ward service indexes recomputed: {_run(refresh_ward_indexes)}.")
+    refreshed = _run(lambda: refresh_ward_indexes(
+        progress=lambda wards: tqdm(wards, desc="Ward service indexes", unit=" ward")))  # fmt: skip
+    print(f"Ward service indexes recomputed: {refreshed}.")
     removed = _run(lambda: sweep_media(*media_stores(get_settings())))
     print(f"Media files no report or action uses, removed: {removed}.")
     _run(lambda: purge_expired_sessions(get_settings()))

@@ -90,11 +90,8 @@ import asyncio
 from tqdm import tqdm
 from app.transparency.queries import refresh_ward_indexes
 
-with tqdm(desc="Ward service indexes", unit=" ward", mininterval=1) as bar:
-    def progress(done, total):
-        bar.total, bar.n = total, done
-        bar.refresh()
-    asyncio.run(refresh_ward_indexes(batch=100, progress=progress))
+asyncio.run(refresh_ward_indexes(batch=100, progress=lambda wards: tqdm(
+    wards, desc="Ward service indexes", unit=" ward", mininterval=1)))
 """
 
 

@@ -128,3 +128,17 @@ async def test_import_households_from_a_csv_file(database, tmp_path):
     path.write_text("ward_code,group,household\n11446,Tổ không có,Hộ 1\n", encoding="utf-8")
     refused = subprocess.run(command, capture_output=True, text=True, env=os.environ)
     assert refused.returncode == 2 and "Tổ không có" in refused.stderr
+
+
+async def test_sweep_stores_every_wards_index_and_shows_its_progress(database):
+    from app.platform import clock
+    from app.transparency import index_snapshots
+
+    done = subprocess.run([GANDAN, "sweep"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    wards = [w["id"] for w in await Ward.select(Ward.id)]
+    assert f"Ward service indexes recomputed: {len(wards)}." in done.stdout
+    assert "Ward service indexes: 100%" in done.stderr  # the progress bar, at its end
+    assert set(await index_snapshots.servable(wards, clock.now())) == set(wards)
+    again = subprocess.run([GANDAN, "sweep"], capture_output=True, text=True)
+    assert "Ward service indexes recomputed: 0." in again.stdout  # nothing changed, nothing aged

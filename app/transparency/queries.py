@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from app.participation.survey import index_shares
@@ -97,22 +97,28 @@ async def refresh_ward_indexes(
     *,
     wards: list[int] | None = None,
     batch: int = 5,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[Iterable], Iterable] = iter,
 ) -> int:
     """The sweep's part: store a new snapshot for every ward (or each of `wards`) whose
     snapshot is missing, changed or ageing, a few wards at a time (a batch reads the cases on
-    the event loop's thread, so it is kept short); returns how many were stored."""
+    the event loop's thread, so it is kept short); returns how many were stored. `progress`
+    wraps the wards due, as the other long commands' progress bars do."""
     now = now or clock.now()
     changes_read = await index_snapshots.due(now, wards)  # read before the cases, as store() requires
-    due, stored = sorted(changes_read), 0
-    for start in range(0, len(due), batch):
-        chunk = due[start : start + batch]
+    stored, chunk = 0, []
+
+    async def refresh(chunk: list[int]) -> int:
+        kept = 0
         for ward_id, index in (await _live_indexes(chunk, now)).items():
-            stored += await index_snapshots.store(ward_id, index, now, changes_read[ward_id])
-        if progress:
-            progress(start + len(chunk), len(due))
+            kept += await index_snapshots.store(ward_id, index, now, changes_read[ward_id])
         await asyncio.sleep(0)  # the pages' readers go between batches
-    return stored
+        return kept
+
+    for ward_id in progress(sorted(changes_read)):
+        chunk.append(ward_id)
+        if len(chunk) == batch:
+            stored, chunk = stored + await refresh(chunk), []
+    return stored + (await refresh(chunk) if chunk else 0)
 
 
 async def province_ranking(province_id: int, now: datetime | None = None) -> list[dict]:
