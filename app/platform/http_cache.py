@@ -47,7 +47,7 @@ API_PREFIXES = ("/api/v1/reports", "/api/v1/map", "/api/v1/categories")
 # The receipt a resident lands on after filing or rating shows their own fresh act.
 FRESH_QUERY_FLAGS = (b"new=1", b"rated=1", b"supported=1", b"flagged=1")
 # Per route (Litestar builds the middleware once per route): a bound on the worker's memory.
-KEPT_BYTES = 4 * 1024 * 1024
+KEPT_BYTES = 2 * 1024 * 1024
 KEPT_ANSWER_MAX_BYTES = 256 * 1024
 # Where the reader's CSRF token goes in a kept page. Rendered text never holds a NUL: every
 # text stored is cleaned of control characters (app/platform/text.py).
