@@ -25,10 +25,11 @@ from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine
 
 from app.platform import kept
+from app.platform.db import write_transaction
 from app.platform.tables import MapCell, ReportCount
 
 _UPSERT = (
-    "INSERT INTO report_counts (ward, day, status, category, n) VALUES ({}, {}, {}, {}, {}) "
+    "INSERT INTO report_counts (ward, day, status, category, n) VALUES {} "
     "ON CONFLICT (ward, day, status, category) DO UPDATE SET n = report_counts.n + excluded.n"
 )
 
@@ -41,13 +42,18 @@ def _key(row: Mapping) -> tuple:
     return (row["ward"], day_of(row["created_at"]), str(row["status"]), row["category"])
 
 
-async def _add(key: tuple, n: int) -> None:
-    await ReportCount.raw(_UPSERT, *key, n)
+async def _add(changes: dict[tuple, int]) -> None:
+    """Add to the counters in one statement, their rows in key order: two transactions moving
+    reports in opposite directions then lock them in the same order, and cannot deadlock."""
+    keys = sorted(changes)
+    args = [value for key in keys for value in (*key, changes[key])]
+    await ReportCount.raw(_UPSERT.format(", ".join("({}, {}, {}, {}, {})" for _ in keys)), *args)
     kept.changed()
 
 
-# The zoom levels the public map draws as a grid (app/reporting/api.py: wards below, single
-# reports from 15), and the cell of each: about 60 screen pixels of a 256-pixel tile.
+# The zoom levels the public map draws as a grid (app/reporting/api.py: BY_WARD_BELOW_ZOOM up
+# to SINGLE_MARKERS_FROM_ZOOM; a test holds the two together), and the cell of each: about
+# 60 screen pixels of a 256-pixel tile.
 GRID_ZOOMS = range(11, 15)
 
 
@@ -68,18 +74,20 @@ _CELL_UPSERT = (
 )
 
 
-async def _add_to_cells(lat: float, lon: float, status: str, n: int) -> None:
-    rows, args = [], []
-    for zoom in GRID_ZOOMS:
-        rows.append("({}, {}, {}, {}, {}, {}, {})")
-        args += [zoom, *cell_of(zoom, lat, lon), status, n, n * lat, n * lon]
-    await MapCell.raw(_CELL_UPSERT.format(", ".join(rows)), *args)
+async def _add_to_cells(lat: float, lon: float, changes: dict[str, int]) -> None:
+    """Add `changes` ({status: n}) to the cells of this position at every grid zoom, in one
+    statement with its rows in key order (no deadlock, as in _add)."""
+    rows = sorted(
+        (zoom, *cell_of(zoom, lat, lon), status, n) for zoom in GRID_ZOOMS for status, n in changes.items()
+    )
+    args = [value for *key, n in rows for value in (*key, n, n * lat, n * lon)]
+    await MapCell.raw(_CELL_UPSERT.format(", ".join("({}, {}, {}, {}, {}, {}, {})" for _ in rows)), *args)
 
 
 async def count_new(row: Mapping) -> None:
     """A report was created: `row` has ward, created_at, status, category, lat and lon."""
-    await _add(_key(row), 1)
-    await _add_to_cells(row["lat"], row["lon"], str(row["status"]), 1)
+    await _add({_key(row): 1})
+    await _add_to_cells(row["lat"], row["lon"], {str(row["status"]): 1})
 
 
 async def count_change(before: Mapping, changes: Mapping) -> None:
@@ -91,11 +99,10 @@ async def count_change(before: Mapping, changes: Mapping) -> None:
     old = _key(before)
     new = _key({**before, **changes})
     if old != new:
-        await _add(old, -1)
-        await _add(new, 1)
+        await _add({old: -1, new: 1})
     if "status" in changes and str(changes["status"]) != str(before["status"]):
-        await _add_to_cells(before["lat"], before["lon"], str(before["status"]), -1)
-        await _add_to_cells(before["lat"], before["lon"], str(changes["status"]), 1)
+        moved = {str(before["status"]): -1, str(changes["status"]): 1}
+        await _add_to_cells(before["lat"], before["lon"], moved)
 
 
 async def rebuild_counters() -> None:
@@ -114,6 +121,11 @@ async def rebuild_counters() -> None:
 
 async def rebuild_map_cells() -> None:
     """Recount the map's grid cells from the report rows (one statement per zoom)."""
+    async with write_transaction():  # no filing may land between the delete and the recount
+        await _recount_map_cells()
+
+
+async def _recount_map_cells() -> None:
     sqlite = isinstance(engine_finder(), SQLiteEngine)
     await MapCell.raw("DELETE FROM map_cells")
     for zoom in GRID_ZOOMS:
