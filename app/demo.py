@@ -42,6 +42,7 @@ from app.platform.tables import (
 from app.reporting.categories import ensure_default_categories
 from app.reporting.reports import NewReport, apply_action, create_report
 from app.transparency.actions import NewAction, Upload, publish
+from app.transparency.index_snapshots import ward_changed
 from app.transparency.open311 import issue_key, key_is_valid
 
 DEMO_PASSWORD = "gandan-demo"
@@ -309,6 +310,7 @@ async def seed_demo(media: MediaStore, progress: Callable[[Iterable], Iterable] 
         if storyline and storyline[-1] == Action.CLOSE:
             await Rating.insert(Rating(report=report["id"], person=residents[resident],
                                        stars=rng.choice([3, 4, 5, 5]), created_at=at))  # fmt: skip
+            await ward_changed(report["ward"])  # as rate() does: the ward's index counts ratings
     # Overdue demo cases get their apology slips and escalations the way real ones do.
     await sweep(now)
     await ensure_demo_actions(media, accounts["lanhdao.phulien"])

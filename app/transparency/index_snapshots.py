@@ -16,7 +16,7 @@ Otherwise the index is computed from the cases, as it always was.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime, timedelta
 
 from piccolo.columns.combination import WhereRaw
@@ -32,27 +32,38 @@ REFRESH_AFTER = MAX_AGE / 2
 _UNCHANGED = WhereRaw("computed_changes = changes")
 # The report fields the index reads (service_index.CaseFacts) that a step can change; a
 # missed deadline also writes an apology, which moves `deadline`.
-MOVES_THE_INDEX = frozenset(
-    {"status", "ward", "duplicate_of", "deadline", "acknowledged_at", "resolved_at", "closed_at"}
-)
+MOVES_THE_INDEX = frozenset({"status", "ward", "duplicate_of", "deadline", "acknowledged_at", "resolved_at"})
 
 
 async def ward_changed(*ward_ids: int | None) -> None:
-    """Inside the transaction of a write that can move these wards' indexes."""
-    wards = sorted({w for w in ward_ids if w is not None})
+    """Inside the transaction of a write that can move these wards' indexes. An upsert, so a
+    ward whose row the sweep has not made yet gets one now: the sweep's own insert then waits
+    for this transaction and reads the count it leaves."""
+    wards = sorted({w for w in ward_ids if w is not None})  # in order: no deadlock between two writers
     if wards:
-        await WardIndexSnapshot.update({WardIndexSnapshot.changes: WardIndexSnapshot.changes + 1}).where(
-            WardIndexSnapshot.ward.is_in(wards)
+        await WardIndexSnapshot.raw(
+            "INSERT INTO ward_index_snapshots (ward, changes, computed_changes, payload) VALUES "
+            + ", ".join("({}, 1, -1, '')" for _ in wards)
+            + " ON CONFLICT (ward) DO UPDATE SET changes = ward_index_snapshots.changes + 1",
+            *wards,
         )
 
 
+# A snapshot written by another version of ServiceIndex (a deploy that changed its fields) is
+# not served: it is recomputed at the next sweep and the index computed meanwhile.
+_FIELDS = [f.name for f in fields(ServiceIndex)]
+
+
 def _encoded(index: ServiceIndex) -> str:
-    return json.dumps(asdict(index), ensure_ascii=False)
+    return json.dumps({"fields": _FIELDS, "index": asdict(index)}, ensure_ascii=False)
 
 
-def _decoded(payload: str) -> ServiceIndex:
-    fields = json.loads(payload)
-    return ServiceIndex(**{**fields, "monthly": [tuple(month) for month in fields["monthly"]]})
+def _decoded(payload: str) -> ServiceIndex | None:
+    stored = json.loads(payload) if payload else {}
+    if stored.get("fields") != _FIELDS:
+        return None
+    index = stored["index"]
+    return ServiceIndex(**{**index, "monthly": [tuple(month) for month in index["monthly"]]})
 
 
 async def servable(ward_ids: list[int], now: datetime) -> dict[int, ServiceIndex]:
@@ -63,12 +74,13 @@ async def servable(ward_ids: list[int], now: datetime) -> dict[int, ServiceIndex
         WardIndexSnapshot.computed_at > now - MAX_AGE,
         WardIndexSnapshot.computed_at <= now,
     )
-    return {row["ward"]: _decoded(row["payload"]) for row in rows}
+    decoded = {row["ward"]: _decoded(row["payload"]) for row in rows}
+    return {ward: index for ward, index in decoded.items() if index is not None}
 
 
 async def due(now: datetime, wards: list[int] | None = None) -> dict[int, int]:
     """{ward: its `changes` now} for every ward (or each of `wards`) whose snapshot is missing,
-    changed or ageing."""
+    changed or ageing; first gives every ward without one its row, to be counted from now."""
     # ON CONFLICT: two workers' sweeps may add the same new ward at once.
     await WardIndexSnapshot.raw(
         "INSERT INTO ward_index_snapshots (ward, changes, computed_changes, payload) "
