@@ -18,8 +18,7 @@ from app.platform.settings import Settings
 async def purge_expired_sessions(settings: Settings) -> None:
     """Expired sessions are otherwise removed only when someone presents their cookie again;
     Redis expires its keys by itself."""
-    # No folder yet (no one has signed in since install): nothing has expired.
-    if not settings.redis_url and (settings.var_dir / "sessions").is_dir():
+    if not settings.redis_url:
         await make_stores(settings)["sessions"].delete_expired()
 
 
@@ -30,6 +29,9 @@ def make_stores(settings: Settings) -> dict[str, Store]:
                 "restore_links": root.with_namespace("restore_links"),
                 "photo_drafts": root.with_namespace("photo_drafts"),
                 "rate_limits": root.with_namespace("rate_limits")}  # fmt: skip
+    # The folders exist from the start: the sweeps purge them before anything is stored.
+    for folder in ("sessions", "restore_links", "photo_drafts"):
+        (settings.var_dir / folder).mkdir(parents=True, exist_ok=True)
     return {
         "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),
         "throttle": MemoryStore(),
