@@ -199,8 +199,8 @@ def cmd_sweep(args) -> int:
     print(f"Proposals expired: {done.expired}. Proposal answers overdue: {done.proposals_overdue}. "
           f"Inspection answers overdue: {done.inspections_overdue}. "
           f"Household decisions closed: {done.decisions_closed}.")  # fmt: skip
-    refreshed = _run(lambda: refresh_ward_indexes(
-        progress=lambda wards: tqdm(wards, desc="Ward service indexes", unit=" ward")))  # fmt: skip
+    refreshed = _run(lambda: refresh_ward_indexes(progress=lambda wards: tqdm(
+        wards, desc="Ward service indexes", unit=" ward", disable=args.quiet)))  # fmt: skip
     print(f"Ward service indexes recomputed: {refreshed}.")
     removed = _run(lambda: sweep_media(*media_stores(get_settings())))
     print(f"Media files no report or action uses, removed: {removed}.")
@@ -341,8 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="deliver the outbox (push notifications) until stopped"
                    ).set_defaults(func=cmd_worker)  # fmt: skip
 
-    sub.add_parser("sweep", help="deadlines, apologies, closing, consultations, media, sessions (cron)"
-                   ).set_defaults(func=cmd_sweep)  # fmt: skip
+    sweep = sub.add_parser("sweep", help="deadlines, apologies, closing, consultations, ward indexes, media, "
+                                         "sessions (cron)")  # fmt: skip
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.set_defaults(func=cmd_sweep)
 
     bak = sub.add_parser("backup", help="write a consistent copy of the database")
     bak.add_argument("--output", help="file to write (default: var/backups/...)")

@@ -97,7 +97,7 @@ asyncio.run(refresh_ward_indexes(batch=100, progress=lambda wards: tqdm(
 
 def _refresh_indexes(env: dict) -> None:
     """What the sweep of a live site keeps current (the benchmark turns the sweep off): each
-    ward's service index snapshot, recomputed where missing or older than half an hour."""
+    ward's service index snapshot, recomputed where missing, changed or older than REFRESH_AFTER."""
     subprocess.run([sys.executable, "-c", _REFRESH_INDEXES], env=env, check=True)
 
 
