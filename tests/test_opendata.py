@@ -44,6 +44,7 @@ async def test_zoomed_out_clusters_are_the_wards_whose_centre_is_in_the_box(demo
         spot = (round(row["ward.lat"], 5), round(row["ward.lon"], 5))
         per_ward[spot] = per_ward.get(spot, 0) + 1
     lats, lons = sorted({lat for lat, _ in per_ward}), sorted({lon for _, lon in per_ward})
+    held = 0  # boxes that held a ward
     edges_lat = [lats[0] - 0.1, *((a + b) / 2 for a, b in pairwise(lats)), lats[-1] + 0.1]
     edges_lon = [lons[0] - 0.1, *((a + b) / 2 for a, b in pairwise(lons)), lons[-1] + 0.1]
     for south, north in zip(edges_lat, edges_lat[2:], strict=False):  # each box two wards high, then one wide
@@ -53,27 +54,69 @@ async def test_zoomed_out_clusters_are_the_wards_whose_centre_is_in_the_box(demo
             expected = {spot: n for spot, n in per_ward.items()
                         if south <= spot[0] <= north and west <= spot[1] <= east}  # fmt: skip
             assert {(c["lat"], c["lon"]): c["count"] for c in answer["clusters"]} == expected
+            held += bool(expected)
+    assert held, "some boxes must hold a demo ward"
 
 
 @pytest.mark.parametrize("status", [None, "closed"])
 async def test_the_grid_counts_every_report_in_the_cells_the_view_touches(demo, status):
-    """Zoom 12: each cell the box touches, counted whole, with its reports' mean position,
-    grouped here by hand from the rows."""
-    size = 360 / 2**12 / 256 * 60
-    west, south, east, north = 106.62, 20.80, 106.70, 20.86  # cuts through the demo's reports
-    lowest, highest = math.floor((south + 90) / size), math.floor((north + 90) / size)
-    leftmost, rightmost = math.floor((west + 180) / size), math.floor((east + 180) / size)
+    """Zoom 12, read from the kept cells: each cell the box touches, counted whole, with its
+    reports' mean position, grouped here by hand from the rows."""
+    answer = await _grid(demo, status=status)
+    rows = await Report.select(Report.lat, Report.lon, Report.status)
+    assert answer == _grouped(_in_touched_cells(rows), status=status)
+
+
+async def test_the_grid_with_a_category_groups_only_the_reports_inside_the_view(demo):
+    """A filter the cells do not keep (a category) groups the reports themselves: cut at the
+    view's edge."""
+    rows = await Report.select(Report.lat, Report.lon, Report.status).where(Report.category.code == "roads")
+    inside = [
+        r for r in rows if GRID_BOX[1] <= r["lat"] <= GRID_BOX[3] and GRID_BOX[0] <= r["lon"] <= GRID_BOX[2]
+    ]
+    assert len(inside) < len(_in_touched_cells(rows)), "the box must cut a cell for this to tell"
+    assert await _grid(demo, category="roads") == _grouped(inside)
+
+
+def test_the_kept_grid_is_the_map_s_grid():
+    from app.reporting.api import BY_WARD_BELOW_ZOOM, SINGLE_MARKERS_FROM_ZOOM
+    from app.reporting.counters import GRID_ZOOMS
+
+    assert GRID_ZOOMS == range(BY_WARD_BELOW_ZOOM, SINGLE_MARKERS_FROM_ZOOM)
+
+
+GRID_BOX = (106.62, 20.80, 106.70, 20.86)  # west, south, east, north: cuts through the demo's reports
+CELL_12 = 360 / 2**12 / 256 * 60
+
+
+def _cell(row: dict) -> tuple[int, int]:
+    return math.floor((row["lat"] + 90) / CELL_12), math.floor((row["lon"] + 180) / CELL_12)
+
+
+def _in_touched_cells(rows: list[dict]) -> list[dict]:
+    west, south, east, north = GRID_BOX
+    (lowest, leftmost), (highest, rightmost) = (
+        _cell({"lat": south, "lon": west}),
+        _cell({"lat": north, "lon": east}),
+    )
+    return [r for r in rows if lowest <= _cell(r)[0] <= highest and leftmost <= _cell(r)[1] <= rightmost]
+
+
+def _grouped(rows: list[dict], status: str | None = None) -> dict:
+    """{(mean lat, mean lon): count} of these rows (of this status) per zoom-12 cell."""
     grouped: dict[tuple, list] = {}
-    for r in await Report.select(Report.lat, Report.lon, Report.status):
-        y, x = math.floor((r["lat"] + 90) / size), math.floor((r["lon"] + 180) / size)
-        if lowest <= y <= highest and leftmost <= x <= rightmost and status in (None, r["status"]):
-            grouped.setdefault((y, x), []).append((r["lat"], r["lon"]))
-    expected = {(round(sum(a for a, _ in v) / len(v), 5), round(sum(o for _, o in v) / len(v), 5)): len(v)
-                for v in grouped.values()}  # fmt: skip
-    assert expected, "the box must hold some of the demo's reports"
-    params = {"bbox": f"{west},{south},{east},{north}", "zoom": 12} | ({"status": status} if status else {})
+    for r in rows:
+        if status in (None, r["status"]):
+            grouped.setdefault(_cell(r), []).append((r["lat"], r["lon"]))
+    assert grouped, "the box must hold some of the demo's reports"
+    return {(round(sum(a for a, _ in v) / len(v), 5), round(sum(o for _, o in v) / len(v), 5)): len(v)
+            for v in grouped.values()}  # fmt: skip
+
+
+async def _grid(demo, **filters) -> dict:
+    params = {"bbox": ",".join(map(str, GRID_BOX)), "zoom": 12} | {k: v for k, v in filters.items() if v}
     answer = (await demo.get("/api/v1/map", params=params)).json()
-    assert {(c["lat"], c["lon"]): c["count"] for c in answer["clusters"]} == expected
+    return {(c["lat"], c["lon"]): c["count"] for c in answer["clusters"]}
 
 
 async def test_csv_export_round_trips_and_honours_filters(demo):
